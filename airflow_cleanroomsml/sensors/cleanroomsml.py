@@ -1,0 +1,127 @@
+"""Sensor that waits for a Clean Rooms ML trained-model inference job to finish."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.amazon.aws.sensors.base_aws import AwsBaseSensor
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+
+from airflow_cleanroomsml._compat import AirflowException, AirflowSensorTimeout, default_deferrable
+from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
+from airflow_cleanroomsml.inference_jobs import (
+    FAILURE_STATES,
+    INTERMEDIATE_STATES,
+    SUCCESS_STATES,
+    describe_status,
+    resolve_job_reference,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from airflow.sdk import Context
+
+
+class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]):
+    """
+    Wait until a trained model inference job is ``ACTIVE``; fail if it fails.
+
+    ``ACTIVE`` is success. ``CREATE_FAILED``, ``CANCEL_FAILED`` and ``INACTIVE`` fail the task with
+    the job's ARN, status and ``statusDetails``. Every other status keeps waiting.
+
+    Works in ``poke``, ``reschedule`` and deferrable mode. Deferred, it checks the job once first and
+    finishes without deferring when the job is already done; otherwise the trigger polls every
+    ``poke_interval`` seconds until ``timeout`` seconds have passed, as in the other modes.
+
+    .. seealso::
+        For more information on how to use this sensor, take a look at the README.
+
+    :param trained_model_inference_job_arn: The job's ARN. (templated)
+    :param membership_identifier: The id of the membership holding the job; taken from the ARN
+        when omitted, and checked against it when given. (templated)
+    :param deferrable: Wait in the triggerer instead of a worker slot. This mode requires the
+        aiobotocore module, which this provider installs.
+        (default: ``[operators] default_deferrable``, False unless configured)
+    :param aws_conn_id: The Airflow connection used for AWS credentials.
+        If this is ``None`` or empty then the default boto3 behaviour is used.
+    :param region_name: AWS region_name. If not specified then the default boto3 behaviour is used.
+    :param verify: Whether or not to verify SSL certificates. See:
+        https://boto3.amazonaws.com/v1/documentation/api/latest/reference/core/session.html
+    :param botocore_config: Configuration dictionary (key-values) for botocore client. See:
+        https://botocore.amazonaws.com/v1/documentation/api/latest/reference/config.html
+    """
+
+    aws_hook_class = CleanRoomsMLHook
+    template_fields: Sequence[str] = aws_template_fields(
+        "trained_model_inference_job_arn", "membership_identifier"
+    )
+    ui_color = "#66c3ff"
+
+    SUCCESS_STATES = SUCCESS_STATES
+    FAILURE_STATES = FAILURE_STATES
+    INTERMEDIATE_STATES = INTERMEDIATE_STATES
+
+    def __init__(
+        self,
+        *,
+        trained_model_inference_job_arn: str,
+        membership_identifier: str | None = None,
+        deferrable: bool = default_deferrable(),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.trained_model_inference_job_arn = trained_model_inference_job_arn
+        self.membership_identifier = membership_identifier
+        self.deferrable = deferrable
+
+    def execute(self, context: Context) -> Any:
+        resolve_job_reference(self.trained_model_inference_job_arn, self.membership_identifier)
+        if not self.deferrable:
+            return super().execute(context)
+        if self.poke(context):
+            return None
+        from airflow_cleanroomsml.triggers.cleanroomsml import (
+            CleanRoomsMLTrainedModelInferenceJobCompleteTrigger,
+        )
+
+        delay = max(1, round(self.poke_interval))
+        self.defer(
+            trigger=CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(
+                trained_model_inference_job_arn=self.trained_model_inference_job_arn,
+                membership_identifier=self.membership_identifier,
+                waiter_delay=delay,
+                waiter_max_attempts=max(1, int(self.timeout // delay) + 1),
+                deadline=time.time() + self.timeout,
+                aws_conn_id=self.aws_conn_id,
+                region_name=self.region_name,
+                verify=self.verify,
+                botocore_config=self.botocore_config,
+            ),
+            method_name="execute_complete",
+            # A backstop only: the trigger's own deadline fires first and says what it saw.
+            timeout=timedelta(seconds=self.timeout + delay + 60),
+        )
+
+    def poke(self, context: Context) -> bool:
+        job = self.hook.get_trained_model_inference_job(
+            self.trained_model_inference_job_arn, self.membership_identifier
+        )
+        status = job["status"]
+        if status in self.FAILURE_STATES:
+            raise AirflowException(describe_status(job))
+        self.log.info("%s", describe_status(job))
+        return status in self.SUCCESS_STATES
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> None:
+        """Finish after the trigger fired: succeed only on a ``success`` event."""
+        if not event:
+            raise AirflowException("The trigger ended without an event; the job's outcome is unknown.")
+        if event.get("status") == "success":
+            self.log.info("%s", event.get("message"))
+            return
+        if event.get("status") == "timeout":
+            raise AirflowSensorTimeout(event.get("message"))
+        raise AirflowException(event.get("message") or f"The trigger reported an error: {event!r}")
