@@ -1,0 +1,74 @@
+"""
+Run the Clean Rooms ML emulator as a process: ``python -m airflow_cleanroomsml.testing --port 8787``.
+
+It prints its endpoint (and the ARN of each ``--job`` it registers), then serves until stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+
+from airflow_cleanroomsml.inference_jobs import FAILURE_STATES, INTERMEDIATE_STATES, SUCCESS_STATES
+from airflow_cleanroomsml.testing.emulator import CleanRoomsMLEmulator, Faults
+
+_STATUSES = {*SUCCESS_STATES, *FAILURE_STATES, *INTERMEDIATE_STATES}
+
+
+def _statuses(value: str) -> list[str]:
+    statuses = [status.strip() for status in value.split(",") if status.strip()]
+    unknown = [status for status in statuses if status not in _STATUSES]
+    if not statuses or unknown:
+        raise argparse.ArgumentTypeError(f"expected comma-separated statuses from {sorted(_STATUSES)}")
+    return statuses
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m airflow_cleanroomsml.testing", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
+    parser.add_argument("--region", default="us-east-1", help="region in the ARNs (default: %(default)s)")
+    parser.add_argument("--account-id", default="123456789012", help="account in the ARNs")
+    parser.add_argument("--step-seconds", type=float, default=2.0, help="seconds per status of a started job")
+    parser.add_argument("--throttle-every", type=int, default=0, help="throttle every Nth call")
+    parser.add_argument("--error-every", type=int, default=0, help="answer every Mth call with HTTP 500")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument("--not-found-reads", type=int, default=0, help="reads a new job is not found by")
+    parser.add_argument(
+        "--job",
+        type=_statuses,
+        action="append",
+        default=[],
+        metavar="STATUS,STATUS,...",
+        help="register a job going through these statuses, one per read (repeatable)",
+    )
+    args = parser.parse_args(argv)
+
+    faults = Faults(args.throttle_every, args.error_every, args.latency, args.not_found_reads)
+    emulator = CleanRoomsMLEmulator(
+        host=args.host,
+        port=args.port,
+        region=args.region,
+        account_id=args.account_id,
+        step_seconds=args.step_seconds,
+        faults=faults,
+    )
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    with emulator:
+        print(f"Clean Rooms ML emulator listening on {emulator.endpoint_url}", flush=True)
+        print(
+            f"Airflow connection: AIRFLOW_CONN_AWS_DEFAULT='{emulator.airflow_connection_json()}'", flush=True
+        )
+        for statuses in args.job:
+            print(json.dumps({"job": emulator.register_job(statuses), "statuses": statuses}), flush=True)
+        stopped.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
