@@ -29,10 +29,10 @@ JOB_ARN_FORM = (
     "arn:<partition>:cleanrooms-ml:<region>:<12-digit account>:membership/<membership uuid>"
     "/trained-model-inference-job/<job id>"
 )
-_MEMBERSHIP_ID_RE = re.compile(rf"^{_UUID}$")
+_MEMBERSHIP_ID_RE = re.compile(_UUID)
 _JOB_ARN_RE = re.compile(
-    r"^arn:(?P<partition>aws[-a-z]*):cleanrooms-ml:(?P<region>[-a-z0-9]+):(?P<account>[0-9]{12}):"
-    rf"membership/(?P<membership>{_UUID})/trained-model-inference-job/(?P<job_id>[-a-zA-Z0-9_/.]+)$"
+    r"arn:(?P<partition>aws[-a-z]*):cleanrooms-ml:(?P<region>[-a-z0-9]+):(?P<account>[0-9]{12}):"
+    rf"membership/(?P<membership>{_UUID})/trained-model-inference-job/(?P<job_id>[-a-zA-Z0-9_/.]+)"
 )
 
 
@@ -59,7 +59,7 @@ def parse_job_arn(value: object, field: str = "trained_model_inference_job_arn")
     :param value: The ARN to parse.
     :param field: The argument name to use in the error message.
     """
-    match = _JOB_ARN_RE.match(value) if isinstance(value, str) else None
+    match = _JOB_ARN_RE.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise InvalidJobReferenceError(
             f"{field}={value!r} is not a Clean Rooms ML trained-model inference job ARN; "
@@ -82,7 +82,7 @@ def validate_membership_id(value: object, field: str = "membership_identifier") 
     :param value: The membership id to check.
     :param field: The argument name to use in the error message.
     """
-    if not isinstance(value, str) or not _MEMBERSHIP_ID_RE.match(value):
+    if not isinstance(value, str) or not _MEMBERSHIP_ID_RE.fullmatch(value):
         raise InvalidJobReferenceError(
             f"{field}={value!r} is not a membership id; expected {MEMBERSHIP_ID_FORM}."
         )

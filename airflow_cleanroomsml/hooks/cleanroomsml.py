@@ -41,11 +41,6 @@ class CleanRoomsMLHook(AwsBaseHook):
         kwargs["client_type"] = "cleanroomsml"
         super().__init__(*args, **kwargs)
 
-    @property
-    def conn(self) -> CleanRoomsMLClient:
-        """The cached boto3 ``cleanroomsml`` client."""
-        return super().conn  # type: ignore[return-value]
-
     @cached_property
     def waiter_path(self) -> os.PathLike[str] | None:
         """This package's custom waiters; the Amazon hook would only look inside its own package."""
@@ -63,8 +58,9 @@ class CleanRoomsMLHook(AwsBaseHook):
         :return: The response, with boto3's ``datetime`` values and ``ResponseMetadata``.
         """
         job = resolve_job_reference(trained_model_inference_job_arn, membership_identifier)
+        client: CleanRoomsMLClient = self.conn
         return dict(
-            self.conn.get_trained_model_inference_job(
+            client.get_trained_model_inference_job(
                 membershipIdentifier=job.membership_id, trainedModelInferenceJobArn=job.arn
             )
         )

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from airflow_cleanroomsml.inference_jobs import (
+    FAILURE_STATES,
+    INTERMEDIATE_STATES,
+    SUCCESS_STATES,
+    InvalidJobReferenceError,
+    describe_status,
+    parse_job_arn,
+    resolve_job_reference,
+    to_json_safe,
+    validate_membership_id,
+)
+from tests.helpers import ALL_STATUSES, JOB_ARN, MEMBERSHIP_ID, job_description
+
+
+def test_status_sets_partition_the_service_statuses():
+    from botocore.session import get_session
+
+    model = get_session().get_service_model("cleanroomsml")
+    service_statuses = model.shape_for("TrainedModelInferenceJobStatus").enum
+    ours = SUCCESS_STATES + FAILURE_STATES + INTERMEDIATE_STATES
+    assert sorted(ours) == sorted(service_statuses) == sorted(ALL_STATUSES)
+    assert len(set(ours)) == len(ours)
+
+
+def test_parse_job_arn_reads_every_part():
+    job = parse_job_arn(JOB_ARN)
+    assert (job.partition, job.region, job.account_id) == ("aws", "us-east-1", "123456789012")
+    assert job.membership_id == MEMBERSHIP_ID
+    assert job.job_id == "6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab"
+
+
+@pytest.mark.parametrize(
+    "partition_region", [("aws-cn", "cn-north-1"), ("aws-us-gov", "us-gov-west-1")], ids=["china", "govcloud"]
+)
+def test_parse_job_arn_other_partitions(partition_region):
+    partition, region = partition_region
+    arn = JOB_ARN.replace("arn:aws:", f"arn:{partition}:").replace("us-east-1", region)
+    assert (parse_job_arn(arn).partition, parse_job_arn(arn).region) == (partition, region)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        None,
+        42,
+        "not-an-arn",
+        JOB_ARN.replace("cleanrooms-ml", "cleanrooms"),
+        JOB_ARN.replace("trained-model-inference-job", "trained-model"),
+        JOB_ARN.replace("123456789012", "1234"),
+        JOB_ARN.replace(MEMBERSHIP_ID, MEMBERSHIP_ID.upper()),
+        JOB_ARN.replace("arn:aws:", "arn:azure:"),
+        JOB_ARN + " ",
+        JOB_ARN + "\n",
+    ],
+)
+def test_parse_job_arn_rejects_with_field_value_and_form(bad):
+    with pytest.raises(InvalidJobReferenceError) as error:
+        parse_job_arn(bad)
+    message = str(error.value)
+    assert "trained_model_inference_job_arn=" in message
+    assert repr(bad) in message
+    assert "trained-model-inference-job/<job id>" in message
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "abc", MEMBERSHIP_ID.upper(), MEMBERSHIP_ID[:-1], MEMBERSHIP_ID + "0", MEMBERSHIP_ID + "\n", 7],
+)
+def test_membership_id_must_be_lowercase_uuid(bad):
+    with pytest.raises(
+        InvalidJobReferenceError, match=r"membership_identifier=.*36-character lowercase UUID"
+    ):
+        validate_membership_id(bad)
+
+
+def test_resolve_takes_membership_from_arn_and_checks_a_given_one():
+    assert resolve_job_reference(JOB_ARN).membership_id == MEMBERSHIP_ID
+    assert resolve_job_reference(JOB_ARN, MEMBERSHIP_ID).membership_id == MEMBERSHIP_ID
+    other = "99999999-2222-4333-8444-555555555555"
+    with pytest.raises(InvalidJobReferenceError, match=f"membership_identifier='{other}' contradicts"):
+        resolve_job_reference(JOB_ARN, other)
+
+
+def test_to_json_safe_makes_iso_timestamps_with_zone_and_drops_response_metadata():
+    response = {
+        **job_description("ACTIVE"),
+        "ResponseMetadata": {"HTTPStatusCode": 200},
+        "nested": [{"at": datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=2)))}],
+        "naive": datetime(2026, 1, 1, 12),
+    }
+    safe = to_json_safe(response)
+    assert "ResponseMetadata" not in safe
+    assert safe["createTime"] == "2026-01-02T03:04:05+00:00"
+    assert safe["nested"][0]["at"] == "2026-01-01T12:00:00+02:00"
+    assert safe["naive"] == "2026-01-01T12:00:00+00:00"
+    assert json.loads(json.dumps(safe)) == safe
+    assert datetime.fromisoformat(safe["updateTime"]).tzinfo is not None
+    assert response["createTime"] == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "the input is not changed"
+
+
+def test_describe_status_names_arn_status_and_details():
+    job = job_description("CREATE_FAILED", statusDetails={"statusCode": "AlgorithmError", "message": "OOM"})
+    line = describe_status(job)
+    assert JOB_ARN in line
+    assert "CREATE_FAILED" in line
+    assert "statusCode='AlgorithmError'" in line
+    assert "message='OOM'" in line
+    assert describe_status(job_description("ACTIVE")).endswith("is ACTIVE")
