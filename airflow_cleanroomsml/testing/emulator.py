@@ -152,7 +152,7 @@ class _State:
     jobs: dict[str, _Job] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
     total_calls: int = 0
-    scripted_errors: dict[str, list[str]] = field(default_factory=dict)
+    scripted_errors: dict[str, list[str | None]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -288,18 +288,19 @@ class CleanRoomsMLEmulator:
             self._state.calls.clear()
             self._state.total_calls = 0
 
-    def fail_next(self, operation: str, code: str, times: int = 1) -> None:
+    def fail_next(self, operation: str, code: str, times: int = 1, after: int = 0) -> None:
         """
-        Answer the next ``times`` calls of ``operation`` with the error ``code``.
+        Answer ``times`` calls of ``operation`` with the error ``code``, after letting ``after`` pass.
 
         :param operation: An operation name such as ``StartTrainedModelInferenceJob``.
         :param code: An error code such as ``AccessDeniedException`` or ``ConflictException``.
         :param times: How many calls fail.
+        :param after: How many calls of ``operation`` are answered normally first.
         """
         if code not in _ERROR_STATUS:
             raise ValueError(f"code={code!r} is not one of {sorted(_ERROR_STATUS)}")
         with self._state.lock:
-            self._state.scripted_errors.setdefault(operation, []).extend([code] * times)
+            self._state.scripted_errors.setdefault(operation, []).extend([None] * after + [code] * times)
 
     def register_job(
         self,
@@ -478,8 +479,8 @@ def _route(method: str, segments: list[str]) -> str | None:
 
 def _injected_fault(state: _State, operation: str) -> ServiceError | None:
     scripted = state.scripted_errors.get(operation)
-    if scripted:
-        code = scripted.pop(0)
+    code = scripted.pop(0) if scripted else None
+    if code:
         return ServiceError(code, f"Injected {code} for {operation}.")
     faults, call = state.faults, state.total_calls
     if faults.throttle_every and call % faults.throttle_every == 0:

@@ -1,0 +1,61 @@
+"""
+DAGs the integration tests run with ``dag.test()``: get a job, wait on it in each sensor mode, use it.
+
+Each run takes ``job_arn`` and ``out`` (a file the last task writes what it read from XCom to) as
+run conf, so one parse serves every test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pendulum
+
+try:
+    from airflow.sdk import DAG, task
+except ImportError:  # Airflow 2
+    from airflow import DAG  # type: ignore[assignment]
+    from airflow.decorators import task  # type: ignore[no-redef]
+
+from airflow_cleanroomsml.operators.cleanroomsml import CleanRoomsMLGetTrainedModelInferenceJobOperator
+from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
+
+MODES = {
+    "poke": {"mode": "poke", "deferrable": False},
+    "reschedule": {"mode": "reschedule", "deferrable": False},
+    "deferrable": {"mode": "poke", "deferrable": True},
+}
+
+
+@task
+def record(description: dict, templated_status: str, out: str) -> None:
+    Path(out).write_text(json.dumps({"description": description, "templated_status": templated_status}))
+
+
+for _name, _mode in MODES.items():
+    with DAG(
+        f"cleanroomsml_sensor_{_name}",
+        schedule=None,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        params={"job_arn": "", "out": ""},
+    ) as _dag:
+        get_job = CleanRoomsMLGetTrainedModelInferenceJobOperator(
+            task_id="get_job", trained_model_inference_job_arn="{{ params.job_arn }}"
+        )
+        wait = CleanRoomsMLTrainedModelInferenceJobSensor(
+            task_id="wait",
+            trained_model_inference_job_arn="{{ params.job_arn }}",
+            poke_interval=1,
+            timeout=30,
+            **_mode,
+        )
+        final = CleanRoomsMLGetTrainedModelInferenceJobOperator(
+            task_id="final_job", trained_model_inference_job_arn="{{ params.job_arn }}"
+        )
+        get_job >> wait >> final
+        final >> record(
+            final.output, "{{ ti.xcom_pull(task_ids='final_job')['status'] }}", "{{ params.out }}"
+        )
+    globals()[_dag.dag_id] = _dag

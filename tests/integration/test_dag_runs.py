@@ -1,0 +1,80 @@
+"""Real DAG runs through Airflow (``dag.test()``) against the emulator, for every sensor mode."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+
+from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
+from airflow_cleanroomsml.inference_jobs import FAILURE_STATES
+
+pytestmark = pytest.mark.integration
+
+MODES = ("poke", "reschedule", "deferrable")
+
+
+def run_dag(dag_id: str, **conf: str):
+    dags = importlib.import_module("tests.integration.dags.cleanroomsml_test_dags")
+    return getattr(dags, dag_id).test(run_conf=conf)
+
+
+def state_of(dag_run) -> str:
+    return str(getattr(dag_run.state, "value", dag_run.state))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sensor_waits_until_active_and_downstream_reads_the_description(
+    mode, airflow_db, cleanroomsml_emulator, tmp_path
+):
+    arn = cleanroomsml_emulator.register_job(
+        ["CREATE_PENDING", "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "ACTIVE"], environment={"TOKEN": "x"}
+    )
+    out = tmp_path / "out.json"
+    dag_run = run_dag(f"cleanroomsml_sensor_{mode}", job_arn=arn, out=str(out))
+
+    assert state_of(dag_run) == "success"
+    recorded = json.loads(out.read_text())
+    assert recorded["templated_status"] == "ACTIVE"
+    assert recorded["description"]["status"] == "ACTIVE"
+    assert recorded["description"]["trainedModelInferenceJobArn"] == arn
+    assert recorded["description"]["createTime"].endswith("+00:00")
+    assert "ResponseMetadata" not in recorded["description"]
+    # get_job read CREATE_PENDING; the wait read until ACTIVE; final_job read ACTIVE again.
+    assert cleanroomsml_emulator.calls["GetTrainedModelInferenceJob"] == 5
+
+
+@pytest.mark.parametrize("failed", FAILURE_STATES)
+@pytest.mark.parametrize("mode", MODES)
+def test_sensor_fails_the_run_on_each_failure_status(
+    mode, failed, airflow_db, cleanroomsml_emulator, tmp_path, capfd
+):
+    arn = cleanroomsml_emulator.register_job(
+        ["CREATE_PENDING", "CREATE_IN_PROGRESS", failed],
+        status_details={"statusCode": "ModelError", "message": "container exited with 137"},
+    )
+    out = tmp_path / "out.json"
+    dag_run = run_dag(f"cleanroomsml_sensor_{mode}", job_arn=arn, out=str(out))
+
+    assert state_of(dag_run) == "failed"
+    assert not out.exists(), "nothing downstream of a failed wait may run"
+    logged = "".join(capfd.readouterr())
+    assert f"{arn} is {failed}" in logged
+    assert "statusCode='ModelError'" in logged
+    assert "container exited with 137" in logged
+
+
+def test_error_event_never_ends_in_success(airflow_db, cleanroomsml_emulator, tmp_path):
+    """An AWS error while deferred fails the task; it must not resume into a poke that would succeed."""
+    arn = cleanroomsml_emulator.register_job(["CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE"])
+    # get_job and the sensor's own first poke pass; the trigger's first poll is denied.
+    cleanroomsml_emulator.fail_next("GetTrainedModelInferenceJob", "AccessDeniedException", after=2)
+    out = tmp_path / "out.json"
+
+    dag_run = run_dag("cleanroomsml_sensor_deferrable", job_arn=arn, out=str(out))
+
+    assert state_of(dag_run) == "failed"
+    assert not out.exists()
+    next_read = CleanRoomsMLHook().get_trained_model_inference_job(arn)
+    assert next_read["status"] == "ACTIVE", "a poke after resuming would have succeeded"
