@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from importlib.metadata import version
 
 import pytest
 
@@ -13,6 +14,7 @@ from airflow_cleanroomsml.inference_jobs import FAILURE_STATES
 pytestmark = pytest.mark.integration
 
 MODES = ("poke", "reschedule", "deferrable")
+AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
 
 
 def run_dag(dag_id: str, **conf: str):
@@ -24,7 +26,22 @@ def state_of(dag_run) -> str:
     return str(getattr(dag_run.state, "value", dag_run.state))
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "poke",
+        pytest.param(
+            "reschedule",
+            marks=pytest.mark.xfail(
+                AIRFLOW_3_0,
+                reason="Airflow 3.0's in-process dag.test() passes the reschedule start date as a string "
+                "(TaskRescheduleStartDate.model_construct), so any rescheduling sensor fails in run_duration()",
+                strict=True,
+            ),
+        ),
+        "deferrable",
+    ],
+)
 def test_sensor_waits_until_active_and_downstream_reads_the_description(
     mode, airflow_db, cleanroomsml_emulator, tmp_path
 ):
@@ -59,10 +76,10 @@ def test_sensor_fails_the_run_on_each_failure_status(
 
     assert state_of(dag_run) == "failed"
     assert not out.exists(), "nothing downstream of a failed wait may run"
-    logged = "".join(capfd.readouterr())
-    assert f"{arn} is {failed}" in logged
-    assert "statusCode='ModelError'" in logged
-    assert "container exited with 137" in logged
+    error = (tmp_path / "out.json.error").read_text()
+    assert f"{arn} is {failed}" in error
+    assert "statusCode='ModelError'" in error
+    assert "container exited with 137" in error
 
 
 def test_error_event_never_ends_in_success(airflow_db, cleanroomsml_emulator, tmp_path):
@@ -76,5 +93,6 @@ def test_error_event_never_ends_in_success(airflow_db, cleanroomsml_emulator, tm
 
     assert state_of(dag_run) == "failed"
     assert not out.exists()
+    assert "AccessDeniedException" in (tmp_path / "out.json.error").read_text()
     next_read = CleanRoomsMLHook().get_trained_model_inference_job(arn)
     assert next_read["status"] == "ACTIVE", "a poke after resuming would have succeeded"

@@ -1,12 +1,13 @@
 """
 DAGs the integration tests run with ``dag.test()``: get a job, wait on it in each sensor mode, use it.
 
-Each run takes ``job_arn`` and ``out`` (a file the last task writes what it read from XCom to) as
-run conf, so one parse serves every test.
+Each run takes ``job_arn`` and ``out`` as run conf, so one parse serves every test: the last task
+writes what it read from XCom to ``out``, and a failing wait writes its exception to ``out.error``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -28,6 +29,31 @@ MODES = {
 }
 
 
+class RecordingSensor(CleanRoomsMLTrainedModelInferenceJobSensor):
+    """
+    The sensor, writing the exception that fails it to ``<out>.error`` for the test to read.
+
+    Failure callbacks would be the natural place, but Airflow 3.0 gives them no ``exception``, and
+    where task logs go in ``dag.test()`` differs between versions.
+    """
+
+    def execute(self, context):
+        with self._recorded(context):
+            return super().execute(context)
+
+    def execute_complete(self, context, event=None):
+        with self._recorded(context):
+            return super().execute_complete(context, event)
+
+    @contextlib.contextmanager
+    def _recorded(self, context):
+        try:
+            yield
+        except Exception as error:
+            Path(context["params"]["out"] + ".error").write_text(f"{type(error).__name__}: {error}")
+            raise
+
+
 @task
 def record(description: dict, templated_status: str, out: str) -> None:
     Path(out).write_text(json.dumps({"description": description, "templated_status": templated_status}))
@@ -44,7 +70,7 @@ for _name, _mode in MODES.items():
         get_job = CleanRoomsMLGetTrainedModelInferenceJobOperator(
             task_id="get_job", trained_model_inference_job_arn="{{ params.job_arn }}"
         )
-        wait = CleanRoomsMLTrainedModelInferenceJobSensor(
+        wait = RecordingSensor(
             task_id="wait",
             trained_model_inference_job_arn="{{ params.job_arn }}",
             poke_interval=1,
