@@ -12,6 +12,9 @@ JOB_ARN = (
 )
 
 
+_PREFIX = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{MEMBERSHIP_ID}"
+
+
 def job_description(status: str, **extra: Any) -> dict[str, Any]:
     """A ``GetTrainedModelInferenceJob`` response body as boto3 returns it."""
     return {
@@ -20,13 +23,11 @@ def job_description(status: str, **extra: Any) -> dict[str, Any]:
         "trainedModelInferenceJobArn": JOB_ARN,
         "name": "nightly-scoring",
         "status": status,
-        "trainedModelArn": f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{MEMBERSHIP_ID}/trained-model/m1",
+        "trainedModelArn": f"{_PREFIX}/trained-model/m1",
         "resourceConfig": {"instanceType": "ml.m5.xlarge", "instanceCount": 1},
         "outputConfiguration": {"members": [{"accountId": "123456789012"}]},
         "membershipIdentifier": MEMBERSHIP_ID,
-        "dataSource": {
-            "mlInputChannelArn": f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{MEMBERSHIP_ID}/ml-input-channel/c1"
-        },
+        "dataSource": {"mlInputChannelArn": f"{_PREFIX}/ml-input-channel/c1"},
         **extra,
     }
 

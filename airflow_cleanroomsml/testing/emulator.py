@@ -120,6 +120,7 @@ class _Job:
     reads: int = 0
     updated: float = 0.0
     shown_step: int = -1
+    history: list[tuple[float, str]] = field(default_factory=list)
 
     def current(self, now: float) -> _Step:
         if self.step_seconds is None:
@@ -134,6 +135,7 @@ class _Job:
         if index != self.shown_step:
             self.shown_step = index
             self.updated = now
+            self.history.append((now, self.script[index].status))
         return self.script[index]
 
     def restart_script(self, script: list[_Step], now: float) -> None:
@@ -344,6 +346,11 @@ class CleanRoomsMLEmulator:
         with self._state.lock:
             job = _create_job(self._state, membership_id, request, script, step_seconds, not_found_reads)
         return job.arn
+
+    def status_history(self, arn: str) -> list[tuple[datetime, str]]:
+        """Each status a job has shown, with the time it was first shown, oldest first."""
+        with self._state.lock:
+            return [(datetime.fromtimestamp(at, UTC), status) for at, status in self._state.jobs[arn].history]
 
     def job_status(self, arn: str) -> str:
         """The status a job has now, without counting as a read."""

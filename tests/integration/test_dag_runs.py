@@ -34,8 +34,8 @@ def state_of(dag_run) -> str:
             "reschedule",
             marks=pytest.mark.xfail(
                 AIRFLOW_3_0,
-                reason="Airflow 3.0's in-process dag.test() passes the reschedule start date as a string "
-                "(TaskRescheduleStartDate.model_construct), so any rescheduling sensor fails in run_duration()",
+                reason="Airflow 3.0's in-process dag.test() hands sensors the reschedule start date as a "
+                "string (TaskRescheduleStartDate.model_construct), so run_duration() raises TypeError",
                 strict=True,
             ),
         ),
