@@ -23,6 +23,15 @@ INTERMEDIATE_STATES: tuple[str, ...] = (
 )
 TERMINAL_STATES: tuple[str, ...] = SUCCESS_STATES + FAILURE_STATES
 
+NOT_FOUND_READS_TOLERATED = 3
+"""
+``ResourceNotFoundException`` reads a wait lets pass before it fails.
+
+Right after ``StartTrainedModelInferenceJob`` the service may not find the new job for a moment
+(eventual consistency). A wait treats that many consecutive not-found reads, one per poll, as "not
+visible yet"; the next one fails it.
+"""
+
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 MEMBERSHIP_ID_FORM = "a 36-character lowercase UUID such as 1a2b3c4d-0000-4000-8000-00000000abcd"
 JOB_ARN_FORM = (
@@ -126,6 +135,14 @@ def to_json_safe(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def not_found_message(arn: str, reads: int) -> str:
+    """The error for a job that stayed not found past :data:`NOT_FOUND_READS_TOLERATED` reads."""
+    return (
+        f"Trained model inference job {arn} was not found in {reads} consecutive reads; check the ARN, "
+        "and that the connection's account and region are the job's."
+    )
 
 
 def describe_status(job: dict[str, Any]) -> str:

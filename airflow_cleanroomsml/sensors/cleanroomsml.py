@@ -14,8 +14,10 @@ from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 from airflow_cleanroomsml.inference_jobs import (
     FAILURE_STATES,
     INTERMEDIATE_STATES,
+    NOT_FOUND_READS_TOLERATED,
     SUCCESS_STATES,
     describe_status,
+    not_found_message,
     resolve_job_reference,
 )
 
@@ -31,6 +33,10 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
 
     ``ACTIVE`` is success. ``CREATE_FAILED``, ``CANCEL_FAILED`` and ``INACTIVE`` fail the task with
     the job's ARN, status and ``statusDetails``. Every other status keeps waiting.
+
+    A job that is not found is taken to be not visible yet (eventual consistency right after it was
+    started) for up to ``NOT_FOUND_READS_TOLERATED`` (3) consecutive reads, then fails the task.
+    In ``reschedule`` mode the count starts again at each reschedule; ``timeout`` bounds it.
 
     Works in ``poke``, ``reschedule`` and deferrable mode. Deferred, it checks the job once first and
     finishes without deferring when the job is already done; otherwise the trigger polls every
@@ -76,6 +82,7 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
         self.trained_model_inference_job_arn = trained_model_inference_job_arn
         self.membership_identifier = membership_identifier
         self.deferrable = deferrable
+        self._not_found_reads = 0
 
     def execute(self, context: Context) -> Any:
         resolve_job_reference(self.trained_model_inference_job_arn, self.membership_identifier)
@@ -106,9 +113,23 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
         )
 
     def poke(self, context: Context) -> bool:
-        job = self.hook.get_trained_model_inference_job(
-            self.trained_model_inference_job_arn, self.membership_identifier
-        )
+        from botocore.exceptions import ClientError
+
+        try:
+            job = self.hook.get_trained_model_inference_job(
+                self.trained_model_inference_job_arn, self.membership_identifier
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+            self._not_found_reads += 1
+            if self._not_found_reads > NOT_FOUND_READS_TOLERATED:
+                raise AirflowException(
+                    not_found_message(self.trained_model_inference_job_arn, self._not_found_reads)
+                ) from error
+            self.log.warning("Job not found yet (read %d); it may not be visible yet.", self._not_found_reads)
+            return False
+        self._not_found_reads = 0
         status = job["status"]
         if status in self.FAILURE_STATES:
             raise AirflowException(describe_status(job))

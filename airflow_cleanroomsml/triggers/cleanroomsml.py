@@ -11,7 +11,12 @@ from airflow.providers.amazon.aws.triggers.base import AwsBaseWaiterTrigger
 from airflow.triggers.base import TriggerEvent
 
 from airflow_cleanroomsml.hooks.cleanroomsml import TRAINED_MODEL_INFERENCE_JOB_COMPLETE, CleanRoomsMLHook
-from airflow_cleanroomsml.inference_jobs import describe_status, parse_job_arn
+from airflow_cleanroomsml.inference_jobs import (
+    NOT_FOUND_READS_TOLERATED,
+    describe_status,
+    not_found_message,
+    parse_job_arn,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -30,9 +35,12 @@ class CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(AwsBaseWaiterTrigger):
     seen, or None) and ``status_details``.
 
     Errors that are still throttling or 5xx after botocore's own retries, and connection errors,
-    use up one poll and the wait goes on; any other AWS error ends it with an ``error`` event that
-    carries its code and message. The wait is bounded twice: by ``waiter_max_attempts`` polls and
-    by ``deadline``, an absolute time that survives a triggerer restart (the attempt count does not).
+    use up one poll and the wait goes on; so do up to ``NOT_FOUND_READS_TOLERATED`` consecutive
+    ``ResourceNotFoundException`` reads (a job just started may not be visible yet). Any other AWS
+    error ends it with an ``error`` event that carries its code and message.
+
+    The wait is bounded twice: by ``waiter_max_attempts`` polls and by ``deadline``, an absolute
+    time that survives a triggerer restart (the attempt count does not).
 
     :param trained_model_inference_job_arn: The job's ARN.
     :param membership_identifier: The membership holding the job (default: the one in the ARN).
@@ -112,6 +120,7 @@ class CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(AwsBaseWaiterTrigger):
 
         started = time.monotonic()
         last: dict[str, Any] = {}
+        not_found = 0
         for attempt in range(1, self.attempts + 1):
             if attempt > 1:
                 remaining = self.deadline - time.time()
@@ -123,14 +132,24 @@ class CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(AwsBaseWaiterTrigger):
             except WaiterError as error:
                 response = error.last_response or {}
                 if "Error" in response:
+                    code, message = response["Error"].get("Code"), response["Error"].get("Message")
+                    if code == "ResourceNotFoundException" and not_found < NOT_FOUND_READS_TOLERATED:
+                        not_found += 1
+                        log.warning(
+                            "Poll %d: job not found yet (read %d); it may not be visible yet.",
+                            attempt,
+                            not_found,
+                        )
+                        continue
+                    if code == "ResourceNotFoundException":
+                        return self._event("error", not_found_message(self.return_value, not_found + 1), last)
                     if not _is_transient(response):
-                        code, message = response["Error"].get("Code"), response["Error"].get("Message")
                         return self._event("error", f"{code}: {message}", last)
                     log.warning(
                         "Poll %d of %d failed, will retry: %s", attempt, self.attempts, response["Error"]
                     )
                     continue
-                last = response
+                last, not_found = response, 0
                 if "terminal failure" in error.kwargs.get("reason", ""):
                     return self._event("error", describe_status(response), last)
                 log.info("%s (poll %d of %d)", describe_status(response), attempt, self.attempts)

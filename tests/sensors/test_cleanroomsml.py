@@ -7,7 +7,12 @@ import pytest
 from botocore.stub import Stubber
 
 from airflow_cleanroomsml._compat import AirflowException, AirflowSensorTimeout
-from airflow_cleanroomsml.inference_jobs import FAILURE_STATES, SUCCESS_STATES, InvalidJobReferenceError
+from airflow_cleanroomsml.inference_jobs import (
+    FAILURE_STATES,
+    NOT_FOUND_READS_TOLERATED,
+    SUCCESS_STATES,
+    InvalidJobReferenceError,
+)
 from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
 from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobCompleteTrigger
 from tests.helpers import ALL_STATUSES, JOB_ARN, MEMBERSHIP_ID, TaskDeferred, job_description
@@ -146,3 +151,30 @@ def test_execute_complete_fails_on_anything_else(event, error):
     sensor = make_sensor(deferrable=True)
     with pytest.raises(error):
         sensor.execute_complete({}, event)
+
+
+def test_poke_tolerates_a_job_not_found_yet_then_fails_clearly():
+    sensor = make_sensor()
+    with Stubber(sensor.hook.conn) as stubber:
+        for _ in range(NOT_FOUND_READS_TOLERATED + 1):
+            stubber.add_client_error(
+                "get_trained_model_inference_job", "ResourceNotFoundException", "no job", 404
+            )
+        for _ in range(NOT_FOUND_READS_TOLERATED):
+            assert sensor.poke({}) is False
+        with pytest.raises(
+            AirflowException, match=f"not found in {NOT_FOUND_READS_TOLERATED + 1} consecutive reads"
+        ):
+            sensor.poke({})
+
+
+def test_poke_passes_other_aws_errors_through_with_code_and_message():
+    from botocore.exceptions import ClientError
+
+    sensor = make_sensor()
+    with Stubber(sensor.hook.conn) as stubber:
+        stubber.add_client_error(
+            "get_trained_model_inference_job", "AccessDeniedException", "not allowed here", 403
+        )
+        with pytest.raises(ClientError, match=r"AccessDeniedException.*not allowed here"):
+            sensor.poke({})

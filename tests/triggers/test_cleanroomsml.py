@@ -12,7 +12,7 @@ from aiobotocore.session import get_session
 from aiobotocore.stub import AioStubber
 
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
-from airflow_cleanroomsml.inference_jobs import FAILURE_STATES, INTERMEDIATE_STATES
+from airflow_cleanroomsml.inference_jobs import FAILURE_STATES, INTERMEDIATE_STATES, NOT_FOUND_READS_TOLERATED
 from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobCompleteTrigger
 from tests.helpers import JOB_ARN, MEMBERSHIP_ID, job_description
 
@@ -192,3 +192,26 @@ def test_an_unexpected_exception_becomes_an_error_event():
         (event,) = asyncio.run(collect())
     assert event["status"] == "error"
     assert "RuntimeError: no loop for you" in event["message"]
+
+
+def test_a_job_not_found_yet_is_tolerated_for_a_bounded_number_of_reads():
+    def script(stubber):
+        for _ in range(NOT_FOUND_READS_TOLERATED):
+            stubber.add_client_error(GET, "ResourceNotFoundException", "not yet", http_status_code=404)
+        stubber.add_response(GET, job_description("ACTIVE"), GET_PARAMS)
+
+    events, stubber = run_trigger(make_trigger(), script)
+    stubber.assert_no_pending_responses()
+    assert [event["status"] for event in events] == ["success"]
+
+
+def test_a_job_that_stays_not_found_fails_clearly():
+    def script(stubber):
+        for _ in range(NOT_FOUND_READS_TOLERATED + 1):
+            stubber.add_client_error(GET, "ResourceNotFoundException", "no such job", http_status_code=404)
+
+    events, stubber = run_trigger(make_trigger(waiter_max_attempts=20), script)
+    stubber.assert_no_pending_responses()
+    (event,) = events
+    assert event["status"] == "error"
+    assert f"was not found in {NOT_FOUND_READS_TOLERATED + 1} consecutive reads" in event["message"]
