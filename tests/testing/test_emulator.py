@@ -214,9 +214,12 @@ def test_fail_next_rejects_unknown_codes(emulator):
 def test_started_job_moves_on_the_clock_and_cancel_ends_inactive(emulator):
     aws = client(emulator)
     arn = aws.start_trained_model_inference_job(**start_request(emulator))["trainedModelInferenceJobArn"]
-    get = lambda: aws.get_trained_model_inference_job(
-        membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
-    )  # noqa: E731
+
+    def get():
+        return aws.get_trained_model_inference_job(
+            membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
+        )
+
     assert get()["status"] == "CREATE_PENDING"
     time.sleep(0.25)
     assert get()["status"] == "CREATE_IN_PROGRESS"

@@ -125,9 +125,7 @@ def test_failure_status_gives_error_event_with_details(failed):
     assert "container exited 1" in event["message"]
 
 
-@pytest.mark.parametrize(
-    "code", ["AccessDeniedException", "ResourceNotFoundException", "ValidationException"]
-)
+@pytest.mark.parametrize("code", ["AccessDeniedException", "ValidationException"])
 def test_non_transient_aws_error_ends_the_wait_with_code_and_message(code):
     def script(stubber):
         stubber.add_response(GET, job_description("CREATE_PENDING"), GET_PARAMS)
