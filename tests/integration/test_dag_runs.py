@@ -96,3 +96,46 @@ def test_error_event_never_ends_in_success(airflow_db, cleanroomsml_emulator, tm
     assert "AccessDeniedException" in (tmp_path / "out.json.error").read_text()
     next_read = CleanRoomsMLHook().get_trained_model_inference_job(arn)
     assert next_read["status"] == "ACTIVE", "a poke after resuming would have succeeded"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_waits_succeed_through_throttling_and_server_errors(
+    mode, airflow_db, cleanroomsml_emulator, tmp_path
+):
+    if mode == "reschedule" and AIRFLOW_3_0:
+        pytest.skip("rescheduling sensors fail inside dag.test() on Airflow 3.0 (see the xfail above)")
+    cleanroomsml_emulator.faults.throttle_every = 2
+    cleanroomsml_emulator.faults.error_every = 5
+    arn = cleanroomsml_emulator.register_job(["CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE"])
+    out = tmp_path / "out.json"
+
+    dag_run = run_dag(f"cleanroomsml_sensor_{mode}", job_arn=arn, out=str(out))
+
+    assert state_of(dag_run) == "success"
+    assert json.loads(out.read_text())["templated_status"] == "ACTIVE"
+    assert cleanroomsml_emulator.calls["GetTrainedModelInferenceJob"] > 4, "faults were injected and retried"
+
+
+@pytest.mark.parametrize("mode", ["poke", "deferrable"])
+def test_waits_tolerate_a_job_not_found_for_its_first_reads(
+    mode, airflow_db, cleanroomsml_emulator, tmp_path
+):
+    arn = cleanroomsml_emulator.register_job(["CREATE_IN_PROGRESS", "ACTIVE"])
+    # get_job passes; then the wait's first reads don't find the job.
+    cleanroomsml_emulator.fail_next(
+        "GetTrainedModelInferenceJob", "ResourceNotFoundException", times=2, after=1
+    )
+    dag_run = run_dag(f"cleanroomsml_sensor_{mode}", job_arn=arn, out=str(tmp_path / "out.json"))
+    assert state_of(dag_run) == "success"
+
+
+def test_access_denied_fails_the_wait_at_once(airflow_db, cleanroomsml_emulator, tmp_path):
+    arn = cleanroomsml_emulator.register_job(["CREATE_IN_PROGRESS", "ACTIVE"])
+    cleanroomsml_emulator.fail_next("GetTrainedModelInferenceJob", "AccessDeniedException", after=1)
+    dag_run = run_dag("cleanroomsml_sensor_poke", job_arn=arn, out=str(tmp_path / "out.json"))
+
+    assert state_of(dag_run) == "failed"
+    error = (tmp_path / "out.json.error").read_text()
+    assert "AccessDeniedException" in error
+    assert "Injected AccessDeniedException for GetTrainedModelInferenceJob" in error
+    assert cleanroomsml_emulator.calls["GetTrainedModelInferenceJob"] == 2
