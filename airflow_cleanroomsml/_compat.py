@@ -18,7 +18,12 @@ try:
 except ImportError:  # Airflow 2 and 3.0
     from airflow.configuration import conf  # type: ignore[assignment,no-redef]
 
-__all__ = ["AirflowException", "AirflowSensorTimeout", "conf", "default_deferrable"]
+try:
+    from airflow.sdk.log import mask_secret
+except ImportError:  # Airflow 2
+    from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef]
+
+__all__ = ["AirflowException", "AirflowSensorTimeout", "conf", "default_deferrable", "mask_secret"]
 
 
 def default_deferrable() -> bool:

@@ -50,6 +50,7 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-name": "AWS Clean Rooms ML",
             }
         ],
+        "extra-links": ["airflow_cleanroomsml.links.cleanroomsml.CleanRoomsMLMembershipLink"],
         "triggers": [
             {
                 "integration-name": "AWS Clean Rooms ML",

@@ -32,20 +32,24 @@ Right after ``StartTrainedModelInferenceJob`` the service may not find the new j
 visible yet"; the next one fails it.
 """
 
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 MEMBERSHIP_ID_FORM = "a 36-character lowercase UUID such as 1a2b3c4d-0000-4000-8000-00000000abcd"
 JOB_ARN_FORM = (
     "arn:<partition>:cleanrooms-ml:<region>:<12-digit account>:membership/<membership uuid>"
     "/trained-model-inference-job/<job id>"
 )
-_MEMBERSHIP_ID_RE = re.compile(_UUID)
+_MEMBERSHIP_ID_RE = re.compile(UUID_PATTERN)
 _JOB_ARN_RE = re.compile(
     r"arn:(?P<partition>aws[-a-z]*):cleanrooms-ml:(?P<region>[-a-z0-9]+):(?P<account>[0-9]{12}):"
-    rf"membership/(?P<membership>{_UUID})/trained-model-inference-job/(?P<job_id>[-a-zA-Z0-9_/.]+)"
+    rf"membership/(?P<membership>{UUID_PATTERN})/trained-model-inference-job/(?P<job_id>[-a-zA-Z0-9_/.]+)"
 )
 
 
-class InvalidJobReferenceError(ValueError):
+class InvalidArgumentError(ValueError):
+    """An argument that cannot work; the message names it, its value and the form expected."""
+
+
+class InvalidJobReferenceError(InvalidArgumentError):
     """A job ARN or membership id that cannot name a Clean Rooms ML trained-model inference job."""
 
 

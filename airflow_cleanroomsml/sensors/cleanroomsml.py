@@ -20,6 +20,7 @@ from airflow_cleanroomsml.inference_jobs import (
     not_found_message,
     resolve_job_reference,
 )
+from airflow_cleanroomsml.polling import raise_for_event
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -51,6 +52,10 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
     :param deferrable: Wait in the triggerer instead of a worker slot. This mode requires the
         aiobotocore module, which this provider installs.
         (default: ``[operators] default_deferrable``, False unless configured)
+    :param cancel_on_kill: In deferrable mode, cancel the job when a user kills the task (marks
+        it failed, clears it). While deferred, only Airflow 3.3 and later tell the trigger, so
+        earlier versions leave the job running; ``poke`` and ``reschedule`` mode never cancel.
+        (default: True)
     :param aws_conn_id: The Airflow connection used for AWS credentials.
         If this is ``None`` or empty then the default boto3 behaviour is used.
     :param region_name: AWS region_name. If not specified then the default boto3 behaviour is used.
@@ -76,12 +81,14 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
         trained_model_inference_job_arn: str,
         membership_identifier: str | None = None,
         deferrable: bool = default_deferrable(),
+        cancel_on_kill: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.trained_model_inference_job_arn = trained_model_inference_job_arn
         self.membership_identifier = membership_identifier
         self.deferrable = deferrable
+        self.cancel_on_kill = cancel_on_kill
         self._not_found_reads = 0
 
     def execute(self, context: Context) -> Any:
@@ -102,6 +109,7 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
                 waiter_delay=delay,
                 waiter_max_attempts=max(1, int(self.timeout // delay) + 1),
                 deadline=time.time() + self.timeout,
+                cancel_on_kill=self.cancel_on_kill,
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.region_name,
                 verify=self.verify,
@@ -136,13 +144,13 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
         self.log.info("%s", describe_status(job))
         return status in self.SUCCESS_STATES
 
+    def on_kill(self) -> None:
+        """In deferrable mode, cancel the job when the task is killed before it deferred."""
+        if self.deferrable and self.cancel_on_kill:
+            self.hook.cancel_trained_model_inference_job(
+                self.trained_model_inference_job_arn, self.membership_identifier
+            )
+
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> None:
         """Finish after the trigger fired: succeed only on a ``success`` event."""
-        if not event:
-            raise AirflowException("The trigger ended without an event; the job's outcome is unknown.")
-        if event.get("status") == "success":
-            self.log.info("%s", event.get("message"))
-            return
-        if event.get("status") == "timeout":
-            raise AirflowSensorTimeout(event.get("message"))
-        raise AirflowException(event.get("message") or f"The trigger reported an error: {event!r}")
+        self.log.info("%s", raise_for_event(event, timeout_error=AirflowSensorTimeout)["message"])

@@ -1,4 +1,4 @@
-"""Trigger that waits, in the triggerer, for a Clean Rooms ML trained-model inference job to finish."""
+"""Triggers that wait, in the triggerer, for a Clean Rooms ML trained-model inference job."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.amazon.aws.triggers.base import AwsBaseWaiterTrigger
 from airflow.triggers.base import TriggerEvent
 
-from airflow_cleanroomsml.hooks.cleanroomsml import TRAINED_MODEL_INFERENCE_JOB_COMPLETE, CleanRoomsMLHook
-from airflow_cleanroomsml.inference_jobs import (
-    NOT_FOUND_READS_TOLERATED,
-    describe_status,
-    not_found_message,
-    parse_job_arn,
+from airflow_cleanroomsml.hooks.cleanroomsml import (
+    SUCCESS_STATUS_OF_WAITER,
+    TRAINED_MODEL_INFERENCE_JOB_CANCELLED,
+    TRAINED_MODEL_INFERENCE_JOB_COMPLETE,
+    CleanRoomsMLHook,
 )
+from airflow_cleanroomsml.inference_jobs import parse_job_arn
+from airflow_cleanroomsml.polling import JobPoller
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -24,15 +25,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(AwsBaseWaiterTrigger):
+class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
     """
-    Poll a trained model inference job until it is ``ACTIVE`` or fails, then fire one event.
+    Poll a trained model inference job until a custom waiter decides, then fire one event.
 
-    Each poll is one ``GetTrainedModelInferenceJob`` call judged by the custom waiter
-    ``trained_model_inference_job_complete``, so the trigger and the synchronous waiter share one
-    definition of success and failure. The event is a dict with ``status`` (``success``, ``error`` or
-    ``timeout``), ``message``, ``trained_model_inference_job_arn``, ``job_status`` (the last status
-    seen, or None) and ``status_details``.
+    Each poll is one ``GetTrainedModelInferenceJob`` call judged by the waiter ``WAITER``, so the
+    trigger and the synchronous waits share one definition of success and failure, and one policy
+    (:class:`~airflow_cleanroomsml.polling.JobPoller`) for everything else. The event is a dict
+    with ``status`` (``success``, ``error`` or ``timeout``), ``message``,
+    ``trained_model_inference_job_arn``, ``job_status`` (the last status seen, or None) and
+    ``status_details``.
 
     Errors that are still throttling or 5xx after botocore's own retries, and connection errors,
     use up one poll and the wait goes on; so do up to ``NOT_FOUND_READS_TOLERATED`` consecutive
@@ -48,11 +50,15 @@ class CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(AwsBaseWaiterTrigger):
     :param waiter_max_attempts: The most polls to make. (default: 120)
     :param deadline: Unix time after which the wait gives up, or None for
         ``waiter_delay * waiter_max_attempts`` seconds from now.
+    :param cancel_on_kill: Cancel the job when a user kills the deferred task (mark failed,
+        clear, mark success). Only Airflow 3.3 and later tell a trigger so. (default: False)
     :param aws_conn_id: The Airflow connection used for AWS credentials.
     :param region_name: AWS region name; the connection's when None.
     :param verify: Whether to verify SSL certificates, or a CA bundle path.
     :param botocore_config: Configuration dictionary for the botocore client.
     """
+
+    WAITER: str
 
     def __init__(
         self,
@@ -62,6 +68,7 @@ class CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(AwsBaseWaiterTrigger):
         waiter_delay: int = 30,
         waiter_max_attempts: int = 120,
         deadline: float | None = None,
+        cancel_on_kill: bool = False,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
         verify: bool | str | None = None,
@@ -71,13 +78,15 @@ class CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(AwsBaseWaiterTrigger):
             membership_identifier or parse_job_arn(trained_model_inference_job_arn).membership_id
         )
         self.deadline = deadline if deadline is not None else time.time() + waiter_delay * waiter_max_attempts
+        self.cancel_on_kill = cancel_on_kill
         super().__init__(
             serialized_fields={
                 "trained_model_inference_job_arn": trained_model_inference_job_arn,
                 "membership_identifier": membership_identifier,
                 "deadline": self.deadline,
+                "cancel_on_kill": cancel_on_kill,
             },
-            waiter_name=TRAINED_MODEL_INFERENCE_JOB_COMPLETE,
+            waiter_name=self.WAITER,
             waiter_args={
                 "membershipIdentifier": membership_identifier,
                 "trainedModelInferenceJobArn": trained_model_inference_job_arn,
@@ -105,80 +114,71 @@ class CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(AwsBaseWaiterTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        poller = JobPoller(
+            self.return_value, SUCCESS_STATUS_OF_WAITER[self.WAITER], self.attempts, self.deadline
+        )
         try:
             hook = self.hook()
             async with await hook.get_async_conn() as client:
                 waiter = hook.get_waiter(self.waiter_name, deferrable=True, client=client)
-                event = await self._wait(waiter)
+                event = await self._poll(waiter, poller)
         except Exception as error:  # an event must say what happened; an escaping exception would not
-            event = self._event("error", f"Waiting failed with {type(error).__name__}: {error}")
+            event = poller.event("error", f"Waiting failed with {type(error).__name__}: {error}")
         yield TriggerEvent(event)
 
-    async def _wait(self, waiter: Any) -> dict[str, Any]:
+    async def _poll(self, waiter: Any, poller: JobPoller) -> dict[str, Any]:
         from botocore.exceptions import ConnectionError as BotocoreConnectionError
         from botocore.exceptions import HTTPClientError, WaiterError
 
-        started = time.monotonic()
-        last: dict[str, Any] = {}
-        not_found = 0
-        for attempt in range(1, self.attempts + 1):
-            if attempt > 1:
-                remaining = self.deadline - time.time()
-                if remaining <= 0:
-                    break
-                await asyncio.sleep(min(self.waiter_delay, remaining))
+        while True:
+            error: Exception | None = None
             try:
                 await waiter.wait(**self.waiter_args, WaiterConfig={"MaxAttempts": 1})
-            except WaiterError as error:
-                response = error.last_response or {}
-                if "Error" in response:
-                    code, message = response["Error"].get("Code"), response["Error"].get("Message")
-                    if code == "ResourceNotFoundException" and not_found < NOT_FOUND_READS_TOLERATED:
-                        not_found += 1
-                        log.warning(
-                            "Poll %d: job not found yet (read %d); it may not be visible yet.",
-                            attempt,
-                            not_found,
-                        )
-                        continue
-                    if code == "ResourceNotFoundException":
-                        return self._event("error", not_found_message(self.return_value, not_found + 1), last)
-                    if not _is_transient(response):
-                        return self._event("error", f"{code}: {message}", last)
-                    log.warning(
-                        "Poll %d of %d failed, will retry: %s", attempt, self.attempts, response["Error"]
-                    )
-                    continue
-                last, not_found = response, 0
-                if "terminal failure" in error.kwargs.get("reason", ""):
-                    return self._event("error", describe_status(response), last)
-                log.info("%s (poll %d of %d)", describe_status(response), attempt, self.attempts)
-            except (BotocoreConnectionError, HTTPClientError) as error:
-                log.warning("Poll %d of %d could not reach the service: %s", attempt, self.attempts, error)
-            else:
-                message = f"Trained model inference job {self.return_value} is ACTIVE"
-                return self._event("success", message, {"status": "ACTIVE"})
-        seen = f"its last status was {last['status']}" if last else "no status could be read"
-        return self._event(
-            "timeout",
-            f"Gave up waiting for trained model inference job {self.return_value} after "
-            f"{time.monotonic() - started:.0f}s: {seen}",
-            last,
-        )
+            except (WaiterError, BotocoreConnectionError, HTTPClientError) as poll_error:
+                error = poll_error
+            event = poller.judge(error)
+            if event is not None:
+                return event
+            pause = poller.next_pause(self.waiter_delay)
+            if pause is None:
+                return poller.timeout_event()
+            await asyncio.sleep(pause)
 
-    def _event(self, status: str, message: str, job: dict[str, Any] | None = None) -> dict[str, Any]:
-        job = job or {}
-        return {
-            "status": status,
-            "message": message,
-            "trained_model_inference_job_arn": self.return_value,
-            "job_status": job.get("status"),
-            "status_details": job.get("statusDetails"),
-        }
+    async def on_kill(self) -> None:
+        """Cancel the job when a user kills the deferred task (called by Airflow 3.3 and later)."""
+        if not self.cancel_on_kill:
+            return
+        from botocore.exceptions import ClientError
+
+        hook = self.hook()
+        async with await hook.get_async_conn() as client:
+            try:
+                await client.cancel_trained_model_inference_job(**self.waiter_args)
+                log.info("Task killed: asked to cancel trained model inference job %s.", self.return_value)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ConflictException":
+                    raise
+                log.info("Task killed; job %s is past cancelling: %s", self.return_value, error)
 
 
-def _is_transient(response: dict[str, Any]) -> bool:
-    """Whether an error response that outlived botocore's retries is worth another poll."""
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    code = str(response["Error"].get("Code", ""))
-    return status == 429 or status >= 500 or "Throttl" in code
+class CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(_TrainedModelInferenceJobTrigger):
+    """
+    Wait until a trained model inference job is ``ACTIVE`` (success) or fails.
+
+    ``CREATE_FAILED``, ``CANCEL_FAILED`` and ``INACTIVE`` end the wait with an ``error`` event.
+    Parameters, events and bounds are those of :class:`_TrainedModelInferenceJobTrigger`.
+    """
+
+    WAITER = TRAINED_MODEL_INFERENCE_JOB_COMPLETE
+
+
+class CleanRoomsMLTrainedModelInferenceJobCancelledTrigger(_TrainedModelInferenceJobTrigger):
+    """
+    Wait until a job whose cancellation was asked for is ``INACTIVE`` (success).
+
+    ``CANCEL_FAILED``, and a job that finished (``ACTIVE``, ``CREATE_FAILED``) before the
+    cancellation took, end the wait with an ``error`` event. Parameters, events and bounds are
+    those of :class:`_TrainedModelInferenceJobTrigger`.
+    """
+
+    WAITER = TRAINED_MODEL_INFERENCE_JOB_CANCELLED

@@ -63,6 +63,7 @@ def test_serialize_round_trips_every_field():
         waiter_delay=7,
         waiter_max_attempts=9,
         deadline=1_900_000_000.5,
+        cancel_on_kill=True,
         botocore_config={"retries": {"mode": "adaptive", "max_attempts": 10}},
         verify="/etc/ssl/ca.pem",
     )
@@ -76,6 +77,7 @@ def test_serialize_round_trips_every_field():
         "waiter_delay": 7,
         "waiter_max_attempts": 9,
         "deadline": 1_900_000_000.5,
+        "cancel_on_kill": True,
         "aws_conn_id": None,
         "region_name": "us-east-1",
         "verify": "/etc/ssl/ca.pem",
