@@ -155,6 +155,7 @@ class _State:
     calls: Counter[str] = field(default_factory=Counter)
     total_calls: int = 0
     scripted_errors: dict[str, list[str | None]] = field(default_factory=dict)
+    started_scripts: list[list[_Step]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -347,6 +348,20 @@ class CleanRoomsMLEmulator:
             job = _create_job(self._state, membership_id, request, script, step_seconds, not_found_reads)
         return job.arn
 
+    def script_next_start(
+        self, statuses: list[str] | tuple[str, ...], *, status_details: dict[str, str] | None = None
+    ) -> None:
+        """
+        Make the next job started through the API go through ``statuses``, one per read.
+
+        :param statuses: The statuses the job shows, in order; it stays in the last one.
+        :param status_details: ``statusDetails`` shown with the last status.
+        """
+        script = [_Step(status) for status in statuses]
+        script[-1].details = status_details
+        with self._state.lock:
+            self._state.started_scripts.append(script)
+
     def status_history(self, arn: str) -> list[tuple[datetime, str]]:
         """Each status a job has shown, with the time it was first shown, oldest first."""
         with self._state.lock:
@@ -538,8 +553,11 @@ def _start(state: _State, membership_id: str, rest: list[str], body: dict, query
         raise ServiceError("ValidationException", "description must be at most 255 characters long.")
     if len(body.get("environment") or {}) > 16:
         raise ServiceError("ValidationException", "environment may have at most 16 entries.")
-    script = [_Step(status) for status in STARTED_JOB_STATUSES]
-    job = _create_job(state, membership_id, body, script, state.step_seconds, None)
+    if state.started_scripts:
+        job = _create_job(state, membership_id, body, state.started_scripts.pop(0), None, None)
+    else:
+        script = [_Step(status) for status in STARTED_JOB_STATUSES]
+        job = _create_job(state, membership_id, body, script, state.step_seconds, None)
     return {"trainedModelInferenceJobArn": job.arn}
 
 

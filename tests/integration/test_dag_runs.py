@@ -54,10 +54,10 @@ def test_sensor_waits_until_active_and_downstream_reads_the_description(
     assert state_of(dag_run) == "success"
     recorded = json.loads(out.read_text())
     assert recorded["templated_status"] == "ACTIVE"
-    assert recorded["description"]["status"] == "ACTIVE"
-    assert recorded["description"]["trainedModelInferenceJobArn"] == arn
-    assert recorded["description"]["createTime"].endswith("+00:00")
-    assert "ResponseMetadata" not in recorded["description"]
+    assert recorded["value"]["status"] == "ACTIVE"
+    assert recorded["value"]["trainedModelInferenceJobArn"] == arn
+    assert recorded["value"]["createTime"].endswith("+00:00")
+    assert "ResponseMetadata" not in recorded["value"]
     # get_job read CREATE_PENDING; the wait read until ACTIVE; final_job read ACTIVE again.
     assert cleanroomsml_emulator.calls["GetTrainedModelInferenceJob"] == 5
 
@@ -139,3 +139,18 @@ def test_access_denied_fails_the_wait_at_once(airflow_db, cleanroomsml_emulator,
     assert "AccessDeniedException" in error
     assert "Injected AccessDeniedException for GetTrainedModelInferenceJob" in error
     assert cleanroomsml_emulator.calls["GetTrainedModelInferenceJob"] == 2
+
+
+@pytest.mark.parametrize("mode", ["worker", "deferrable"])
+def test_start_waits_and_a_retry_after_a_worker_crash_starts_no_second_job(
+    mode, airflow_db, cleanroomsml_emulator, tmp_path
+):
+    out = tmp_path / "out.json"
+    dag_run = run_dag(f"cleanroomsml_start_{mode}", out=str(out))
+
+    assert state_of(dag_run) == "success"
+    started_by_first_try = (tmp_path / "out.json.crashed").read_text()
+    recorded = json.loads(out.read_text())
+    assert recorded["value"] == started_by_first_try, "the retry waited on the first try's job"
+    assert recorded["templated_status"] == "ACTIVE"
+    assert cleanroomsml_emulator.calls["StartTrainedModelInferenceJob"] == 1

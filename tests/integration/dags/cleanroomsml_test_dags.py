@@ -19,9 +19,14 @@ except ImportError:  # Airflow 2
     from airflow import DAG  # type: ignore[assignment]
     from airflow.decorators import task  # type: ignore[no-redef]
 
-from airflow_cleanroomsml.operators.cleanroomsml import CleanRoomsMLGetTrainedModelInferenceJobOperator
+from airflow_cleanroomsml.operators.cleanroomsml import (
+    XCOM_JOB_DESCRIPTION_KEY,
+    CleanRoomsMLGetTrainedModelInferenceJobOperator,
+    CleanRoomsMLStartTrainedModelInferenceJobOperator,
+)
 from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
 
+PREFIX = "arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/00000000-0000-4000-8000-000000000001"
 MODES = {
     "poke": {"mode": "poke", "deferrable": False},
     "reschedule": {"mode": "reschedule", "deferrable": False},
@@ -55,8 +60,8 @@ class RecordingSensor(CleanRoomsMLTrainedModelInferenceJobSensor):
 
 
 @task
-def record(description: dict, templated_status: str, out: str) -> None:
-    Path(out).write_text(json.dumps({"description": description, "templated_status": templated_status}))
+def record(value, templated_status: str, out: str) -> None:
+    Path(out).write_text(json.dumps({"value": value, "templated_status": templated_status}))
 
 
 for _name, _mode in MODES.items():
@@ -83,5 +88,48 @@ for _name, _mode in MODES.items():
         get_job >> wait >> final
         final >> record(
             final.output, "{{ ti.xcom_pull(task_ids='final_job')['status'] }}", "{{ params.out }}"
+        )
+    globals()[_dag.dag_id] = _dag
+
+
+class CrashOnceStartOperator(CleanRoomsMLStartTrainedModelInferenceJobOperator):
+    """The start operator on a worker that dies right after its first try started the job."""
+
+    def _start(self, request):
+        arn = super()._start(request)
+        if Path(self.crash_marker).exists():
+            return arn
+        Path(self.crash_marker).write_text(arn)
+        raise SystemExit("simulated worker death just after StartTrainedModelInferenceJob")
+
+
+for _deferrable in (False, True):
+    with DAG(
+        f"cleanroomsml_start_{'deferrable' if _deferrable else 'worker'}",
+        schedule=None,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        params={"out": ""},
+    ) as _dag:
+        start = CrashOnceStartOperator(
+            task_id="start",
+            membership_identifier="00000000-0000-4000-8000-000000000001",
+            name="scoring-{{ run_id | replace(':', '-') | truncate(40, True, '') }}",
+            trained_model_arn=f"{PREFIX}/trained-model/m1",
+            resource_config={"instanceType": "ml.m5.xlarge", "instanceCount": 1},
+            output_configuration={"members": [{"accountId": "123456789012"}]},
+            data_source={"mlInputChannelArn": f"{PREFIX}/ml-input-channel/c1"},
+            environment={"API_TOKEN": "{{ params.get('token', 'none') }}"},
+            deferrable=_deferrable,
+            waiter_delay=1,
+            retries=1,
+            retry_delay=pendulum.duration(seconds=0),
+        )
+        start.crash_marker = "{{ params.out }}.crashed"
+        start.template_fields = (*start.template_fields, "crash_marker")
+        record(
+            start.output,
+            f"{{{{ ti.xcom_pull(task_ids='start', key='{XCOM_JOB_DESCRIPTION_KEY}')['status'] }}}}",
+            "{{ params.out }}",
         )
     globals()[_dag.dag_id] = _dag
