@@ -1,10 +1,11 @@
 """
-Run ``example_cleanroomsml`` end to end through a real Airflow, against the bundled emulator.
+Run the example DAGs end to end through a real Airflow, against the bundled emulator.
 
 No AWS account is needed: the emulator serves Clean Rooms ML on 127.0.0.1 and the ``aws_default``
-connection points at it. The script starts an inference job through the API, runs the DAG with
-``dag.test()`` (the wait defers, and the trigger runs in line), then prints the job's status
-transitions and the description the DAG passed downstream through XCom. It exits non-zero if the
+connection points at it. ``example_cleanroomsml`` starts a job and waits for it deferred;
+``example_cleanroomsml_wait`` waits, with the deferrable sensor, for a job this script starts
+through the API. Each runs with ``dag.test()`` (the trigger runs in line). The script prints each
+job's status transitions and what the DAGs passed downstream through XCom, and exits non-zero if a
 run fails.
 
     python example_dags/run_example.py [--verbose]
@@ -41,7 +42,7 @@ def _configure_airflow(home: Path, verbose: bool) -> None:
 
 
 def _start_job(emulator) -> str:
-    """Start an inference job through the real API, as a user's own code or DAG would."""
+    """Start an inference job through the real API, as code outside Airflow would."""
     from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 
     account, region, membership = "123456789012", emulator.region, emulator.membership_id
@@ -76,6 +77,16 @@ def _return_value(dag_run, task_id: str):
         return XComModel.deserialize_value(row) if row is not None else None
 
 
+def _report(title: str, emulator, arn: str, dag_run) -> bool:
+    state = str(getattr(dag_run.state, "value", dag_run.state))
+    print(f"\n=== {title}: DAG run {dag_run.run_id} {state.upper()}")
+    print(f"Job {arn}")
+    print("Status transitions seen:")
+    for at, status in emulator.status_history(arn):
+        print(f"  {at:%H:%M:%S.%f}"[:-3] + f"  {status}")
+    return state == "success"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--verbose", action="store_true", help="show Airflow's own task logs")
@@ -88,32 +99,40 @@ def main() -> int:
 
     from airflow_cleanroomsml.testing import CleanRoomsMLEmulator
 
-    with CleanRoomsMLEmulator(step_seconds=5) as emulator:
+    with CleanRoomsMLEmulator(step_seconds=2) as emulator:
         os.environ.update(emulator.airflow_env("aws_default"))
         print(f"Clean Rooms ML emulator on {emulator.endpoint_url}")
-        arn = _start_job(emulator)
-        print(f"Started trained model inference job {arn}")
-
         sys.path.insert(0, str(EXAMPLE_DAGS))
         if not args.verbose:
             logging.disable(logging.WARNING)
-        from example_cleanroomsml import dag
+        from example_cleanroomsml import start_and_wait, wait_for_existing
 
-        dag_run = dag.test(run_conf={"trained_model_inference_job_arn": arn})
+        # 1. The DAG starts the job itself and waits for it, deferred.
+        run = start_and_wait.test()
+        arn = _return_value(run, "start_job")
+        ok = (
+            _report("example_cleanroomsml (start, wait deferred, describe)", emulator, arn, run)
+            if arn
+            else False
+        )
+        print("Summary computed downstream (XCom of summarize):")
+        print(json.dumps(_return_value(run, "summarize"), indent=2))
+
+        # 2. A job started elsewhere; the DAG waits for it with the deferrable sensor.
+        emulator.script_next_start(["CREATE_PENDING", "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "ACTIVE"])
+        arn = _start_job(emulator)
+        run = wait_for_existing.test(run_conf={"trained_model_inference_job_arn": arn})
+        ok = (
+            _report("example_cleanroomsml_wait (describe, wait deferred, describe)", emulator, arn, run)
+            and ok
+        )
+        print("Final description (XCom of describe_after):")
+        print(json.dumps(_return_value(run, "describe_after"), indent=2))
         logging.disable(logging.NOTSET)
-        state = str(getattr(dag_run.state, "value", dag_run.state))
-
-        print("\nStatus transitions seen by the DAG:")
-        for at, status in emulator.status_history(arn):
-            print(f"  {at:%H:%M:%S.%f}"[:-3] + f"  {status}")
         print(f"\nAPI calls: {dict(emulator.calls)}")
-        print("\nFinal description (XCom of final_description):")
-        print(json.dumps(_return_value(dag_run, "final_description"), indent=2))
-        print("\nSummary computed downstream (XCom of summarize):")
-        print(json.dumps(_return_value(dag_run, "summarize"), indent=2))
 
-    print(f"\nDAG run {dag_run.run_id}: {state.upper()}")
-    return 0 if state == "success" else 1
+    print("\nALL DAG RUNS SUCCEEDED" if ok else "\nA DAG RUN FAILED")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The example DAG, run as a user would see it: parsed by Airflow, then run against the emulator."""
+"""The example DAGs, run as a user would see them: parsed by Airflow, then run against the emulator."""
 
 from __future__ import annotations
 
@@ -12,32 +12,43 @@ pytestmark = pytest.mark.integration
 EXAMPLE = Path(__file__).parents[2] / "example_dags" / "example_cleanroomsml.py"
 
 
-def load_example_dag(monkeypatch):
+def load_examples(monkeypatch):
     monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(EXAMPLE.parent))
     monkeypatch.setenv("CLEANROOMSML_EXAMPLE_POLL_SECONDS", "1")
     spec = importlib.util.spec_from_file_location("example_cleanroomsml", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.dag
+    return module
 
 
-def test_example_dag_parses_with_the_expected_tasks(monkeypatch):
-    dag = load_example_dag(monkeypatch)
-    assert dag.dag_id == "example_cleanroomsml"
-    assert {task.task_id for task in dag.tasks} >= {
+def state_of(dag_run) -> str:
+    return str(getattr(dag_run.state, "value", dag_run.state))
+
+
+def test_example_dags_parse_with_the_expected_tasks(monkeypatch):
+    examples = load_examples(monkeypatch)
+    assert {task.task_id for task in examples.start_and_wait.tasks} == {
+        "start_job",
         "describe_job",
-        "wait_for_job",
-        "final_description",
         "summarize",
     }
-    assert dag.get_task("wait_for_job").deferrable is True
+    assert examples.start_and_wait.get_task("start_job").deferrable is True
+    assert examples.wait_for_existing.get_task("wait_for_job").deferrable is True
 
 
-def test_example_dag_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml_emulator):
+def test_start_and_wait_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml_emulator):
+    cleanroomsml_emulator.script_next_start(["CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE"])
+    dag_run = load_examples(monkeypatch).start_and_wait.test()
+    assert state_of(dag_run) == "success"
+    assert cleanroomsml_emulator.calls["StartTrainedModelInferenceJob"] == 1
+
+
+def test_wait_for_existing_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml_emulator):
     arn = cleanroomsml_emulator.register_job(
         ["CREATE_PENDING", "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "ACTIVE"]
     )
-    dag = load_example_dag(monkeypatch)
-    dag_run = dag.test(run_conf={"trained_model_inference_job_arn": arn})
-    assert str(getattr(dag_run.state, "value", dag_run.state)) == "success"
+    dag_run = load_examples(monkeypatch).wait_for_existing.test(
+        run_conf={"trained_model_inference_job_arn": arn}
+    )
+    assert state_of(dag_run) == "success"
     assert [status for _, status in cleanroomsml_emulator.status_history(arn)][-1] == "ACTIVE"
