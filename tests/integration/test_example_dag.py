@@ -9,11 +9,12 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-EXAMPLE = Path(__file__).parents[2] / "example_dags" / "example_cleanroomsml.py"
+# A link to example_dags/example_cleanroomsml.py inside the test DAGs folder: dag.test() on Airflow 3
+# runs only DAGs whose file is inside the DAGs folder, and it parses that whole folder.
+EXAMPLE = Path(__file__).parent / "dags" / "example_cleanroomsml.py"
 
 
 def load_examples(monkeypatch):
-    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(EXAMPLE.parent))
     monkeypatch.setenv("CLEANROOMSML_EXAMPLE_POLL_SECONDS", "1")
     spec = importlib.util.spec_from_file_location("example_cleanroomsml", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
