@@ -4,6 +4,11 @@ The project's set-up commands; needs only Python 3.11+ and pip.
     python3 tasks.py test      # install everything into .venv, then ruff, mypy and the tests
     python3 tasks.py example   # install everything into .venv, then run the example DAG end to end
     python3 tasks.py lock      # re-resolve requirements/dev.lock after changing dependencies
+    python3 tasks.py mwaa VERSION [pytest args]
+                               # install the built wheel as MWAA would, under MWAA's constraint files
+                               # for Airflow VERSION (2.11.0, 3.0.6, 3.3.1; read from ../shared/mwaa),
+                               # or the newest releases unconstrained (VERSION=latest), then check
+                               # `airflow providers ...` and run the tests against the installed wheel
 
 Installs use uv (installed into .venv by pip) from the lock file, with bytecode compiled: these
 machines set PYTHONDONTWRITEBYTECODE=1, and Airflow imports twice as slowly from source.
@@ -11,9 +16,12 @@ machines set PYTHONDONTWRITEBYTECODE=1, and Airflow imports twice as slowly from
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -22,6 +30,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 LOCK = ROOT / "requirements" / "dev.lock"
+MWAA_CONSTRAINTS = Path(os.environ.get("CLEANROOMSML_MWAA_CONSTRAINTS", ROOT.parent / "shared" / "mwaa"))
+PACKAGE = "airflow-provider-cleanroomsml"
 
 
 def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
@@ -29,11 +39,20 @@ def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
     subprocess.run([str(part) for part in command], cwd=ROOT, check=True, env=env)
 
 
-def install() -> None:
-    """Create .venv and install the locked dependencies and this package (editable) into it."""
+def bootstrap() -> None:
+    """Create .venv with uv in it (pip is all a fresh machine has)."""
     if not PYTHON.exists():
         venv.create(VENV, with_pip=True)
+    if subprocess.run([str(PYTHON), "-m", "uv", "--version"], capture_output=True).returncode == 0:
+        return
+    if subprocess.run([str(PYTHON), "-m", "pip", "--version"], capture_output=True).returncode != 0:
+        run(PYTHON, "-m", "ensurepip", "--upgrade")
     run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv>=0.5")
+
+
+def install() -> None:
+    """Create .venv and install the locked dependencies and this package (editable) into it."""
+    bootstrap()
     uv = (PYTHON, "-m", "uv", "pip")
     run(*uv, "sync", "--quiet", "--python", PYTHON, "--compile-bytecode", LOCK)
     run(*uv, "install", "--quiet", "--python", PYTHON, "--compile-bytecode", "--no-deps", "-e", ROOT)
@@ -61,7 +80,75 @@ def lock() -> None:
     )  # fmt: skip
 
 
-COMMANDS = {"test": test, "example": example, "lock": lock, "install": install}
+def mwaa() -> None:
+    """Install the wheel the way an MWAA requirements.txt would, check Airflow sees it, run the tests."""
+    if len(sys.argv) < 3:
+        sys.exit(
+            "usage: python3 tasks.py mwaa VERSION [pytest args]   (VERSION: 2.11.0, 3.0.6, 3.3.1 or latest)"
+        )
+    version, pytest_args = sys.argv[2], sys.argv[3:]
+    bootstrap()
+    dist = ROOT / "build" / "wheel"
+    shutil.rmtree(dist, ignore_errors=True)
+    run(PYTHON, "-m", "uv", "build", "--quiet", "--wheel", "--out-dir", dist, ROOT)
+    (wheel,) = dist.glob("*.whl")
+
+    target = ROOT / ".venvs" / f"mwaa-{version}"
+    shutil.rmtree(target, ignore_errors=True)
+    run(PYTHON, "-m", "uv", "venv", "--quiet", "--python", sys.executable, target)
+    lines = [str(wheel), "pytest", "jsonschema"]
+    if version != "latest":
+        constraints = [
+            MWAA_CONSTRAINTS / f"constraints-{version}.txt",
+            MWAA_CONSTRAINTS / f"essential-constraints-{version}.txt",
+        ]
+        missing = [str(path) for path in constraints if not path.exists()]
+        if missing:
+            sys.exit(f"MWAA constraint files not found: {', '.join(missing)}")
+        lines = [f"--constraint {path}" for path in constraints] + lines
+    requirements = target / "requirements.txt"
+    requirements.write_text("\n".join(lines) + "\n")
+    python = target / BIN.name / "python"
+    run(
+        PYTHON,
+        "-m",
+        "uv",
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        python,
+        "--compile-bytecode",
+        "-r",
+        requirements,
+    )
+
+    with tempfile.TemporaryDirectory(prefix="cleanroomsml-mwaa-") as scratch:
+        env = {
+            **os.environ,
+            "AIRFLOW_HOME": str(Path(scratch) / "airflow"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        }
+        for listing, expected in (
+            ("list", PACKAGE),
+            ("hooks", "CleanRoomsMLHook"),
+            ("triggers", "airflow_cleanroomsml"),
+        ):
+            output = subprocess.run(
+                [str(python), "-m", "airflow", "providers", listing, "--output", "json"],
+                env=env, capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            if expected not in json.dumps(json.loads(output[output.index("[") :])):
+                sys.exit(f"`airflow providers {listing}` does not show {expected}")
+            print(f"`airflow providers {listing}` shows {expected}")
+        # The tests run from a copy, so that they import the installed wheel, not this checkout.
+        for folder in ("tests", "example_dags"):
+            shutil.copytree(ROOT / folder, Path(scratch) / folder, symlinks=True)
+        shutil.copy(ROOT / "pyproject.toml", scratch)
+        subprocess.run([str(python), "-m", "pytest", *pytest_args], cwd=scratch, check=True)
+
+
+COMMANDS = {"test": test, "example": example, "lock": lock, "install": install, "mwaa": mwaa}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
