@@ -35,6 +35,13 @@ XCOM_JOB_DESCRIPTION_KEY = "trained_model_inference_job"
 REATTACHABLE_STATES = ("CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE")
 """Statuses of an earlier try's job that a retry waits on instead of starting another job."""
 ACTIONS_IF_JOB_EXISTS = ("reattach", "fail", "start_new")
+DEFAULT_XCOM_EXCLUSIONS = ("environment",)
+"""Description fields left out of XCom unless asked for: the container's variables often hold secrets."""
+
+
+def xcom_description(job: dict[str, Any], exclude: Sequence[str]) -> dict[str, Any]:
+    """The JSON-safe description for XCom, without the ``exclude`` fields."""
+    return {key: value for key, value in to_json_safe(job).items() if key not in exclude}
 
 
 class CleanRoomsMLGetTrainedModelInferenceJobOperator(AwsBaseOperator[CleanRoomsMLHook]):
@@ -49,6 +56,9 @@ class CleanRoomsMLGetTrainedModelInferenceJobOperator(AwsBaseOperator[CleanRooms
     :param trained_model_inference_job_arn: The job's ARN. (templated)
     :param membership_identifier: The id of the membership holding the job; taken from the ARN
         when omitted, and checked against it when given. (templated)
+    :param exclude_from_xcom: Top-level fields of the description to leave out of the XCom value.
+        (default: ``("environment",)``: the inference container's variables often hold secrets;
+        pass ``()`` to keep them)
     :param aws_conn_id: The Airflow connection used for AWS credentials.
         If this is ``None`` or empty then the default boto3 behaviour is used.
     :param region_name: AWS region_name. If not specified then the default boto3 behaviour is used.
@@ -69,11 +79,13 @@ class CleanRoomsMLGetTrainedModelInferenceJobOperator(AwsBaseOperator[CleanRooms
         *,
         trained_model_inference_job_arn: str,
         membership_identifier: str | None = None,
+        exclude_from_xcom: Sequence[str] = DEFAULT_XCOM_EXCLUSIONS,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.trained_model_inference_job_arn = trained_model_inference_job_arn
         self.membership_identifier = membership_identifier
+        self.exclude_from_xcom = tuple(exclude_from_xcom)
 
     def execute(self, context: Context) -> dict[str, Any]:
         resolve_job_reference(self.trained_model_inference_job_arn, self.membership_identifier)
@@ -86,7 +98,7 @@ class CleanRoomsMLGetTrainedModelInferenceJobOperator(AwsBaseOperator[CleanRooms
             job.get("status"),
             job.get("trainedModelInferenceJobArn"),
         )
-        return to_json_safe(job)
+        return xcom_description(job, self.exclude_from_xcom)
 
 
 class _WaitsForJob(AwsBaseOperator[CleanRoomsMLHook]):
@@ -103,9 +115,11 @@ class _WaitsForJob(AwsBaseOperator[CleanRoomsMLHook]):
         waiter_delay: int,
         waiter_max_attempts: int,
         deferrable: bool,
+        exclude_from_xcom: Sequence[str] = DEFAULT_XCOM_EXCLUSIONS,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.exclude_from_xcom = tuple(exclude_from_xcom)
         if isinstance(waiter_delay, bool) or not isinstance(waiter_delay, (int, float)) or waiter_delay <= 0:
             raise InvalidArgumentError(f"waiter_delay={waiter_delay!r} is not valid; expected seconds > 0.")
         if (
@@ -178,7 +192,9 @@ class _WaitsForJob(AwsBaseOperator[CleanRoomsMLHook]):
         arn = (event or {}).get("trained_model_inference_job_arn") or self.job_arn
         if arn and (event or {}).get("job_status"):
             job = self.hook.get_trained_model_inference_job(arn)
-            context["ti"].xcom_push(key=XCOM_JOB_DESCRIPTION_KEY, value=to_json_safe(job))
+            context["ti"].xcom_push(
+                key=XCOM_JOB_DESCRIPTION_KEY, value=xcom_description(job, self.exclude_from_xcom)
+            )
         if (event or {}).get("status") == "timeout":
             self._on_timeout(arn)
         raise_for_event(event)
@@ -221,9 +237,12 @@ class CleanRoomsMLStartTrainedModelInferenceJobOperator(_WaitsForJob):
     :param description: At most 255 characters. (templated)
     :param container_execution_parameters: ``{"maxPayloadInMB": ...}``. (templated)
     :param environment: Environment variables for the inference container, at most 16. Their
-        values are registered with Airflow's secrets masker and never logged. (templated)
+        values are registered with Airflow's secrets masker as soon as they are rendered, so they
+        are masked in task logs and in the rendered-template view. (templated)
     :param kms_key_arn: KMS key for the job's output. (templated)
     :param tags: Tags for the job; the ``airflow:*`` keys above are reserved. (templated)
+    :param exclude_from_xcom: Top-level fields of the description to leave out of the XCom
+        ``trained_model_inference_job``. (default: ``("environment",)``)
     :param action_if_job_exists: ``reattach``, ``fail`` or ``start_new``; see above.
         (default: ``reattach``)
     :param wait_for_completion: Wait until the job is ``ACTIVE``; fail if it fails
@@ -319,11 +338,15 @@ class CleanRoomsMLStartTrainedModelInferenceJobOperator(_WaitsForJob):
         self.action_if_job_exists = action_if_job_exists
         self.cancel_on_kill = cancel_on_kill
 
-    def execute(self, context: Context) -> str:
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+        """Render, then register the environment values with the secrets masker before anything logs them."""
+        super().render_template_fields(context, jinja_env)
         if isinstance(self.environment, dict):
             for value in self.environment.values():
                 if isinstance(value, str) and value:
                     mask_secret(value)
+
+    def execute(self, context: Context) -> str:
         ti = context["ti"]
         identity = run_identity_tags(
             ti.dag_id, ti.task_id, ti.run_id, ti.map_index if ti.map_index is not None else -1

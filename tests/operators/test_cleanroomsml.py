@@ -44,7 +44,7 @@ def test_returns_json_safe_description_without_response_metadata(caplog, capsys)
     assert value["status"] == "ACTIVE"
     assert value["createTime"] == "2026-01-02T03:04:05+00:00"
     assert datetime.fromisoformat(value["updateTime"]).tzinfo is not None
-    assert value["environment"] == {"API_TOKEN": SECRET}, "the description itself is complete"
+    assert "environment" not in value, "left out of XCom by default: it often holds secrets"
     # Airflow 3 logs through structlog to the console, Airflow 2 through logging: read both.
     captured = capsys.readouterr()
     logged = caplog.text + captured.out + captured.err
@@ -57,3 +57,13 @@ def test_bad_arn_fails_before_any_call():
     with Stubber(operator.hook.conn) as stubber, pytest.raises(InvalidJobReferenceError):
         operator.execute({})
     stubber.assert_no_pending_responses()
+
+
+def test_exclude_from_xcom_is_configurable():
+    operator = make_operator(exclude_from_xcom=("resourceConfig",))
+    response = job_description("ACTIVE", environment={"MODE": "batch"})
+    with Stubber(operator.hook.conn) as stubber:
+        stubber.add_response("get_trained_model_inference_job", response, GET_PARAMS)
+        value = operator.execute({})
+    assert value["environment"] == {"MODE": "batch"}
+    assert "resourceConfig" not in value

@@ -119,7 +119,7 @@ for _deferrable in (False, True):
             resource_config={"instanceType": "ml.m5.xlarge", "instanceCount": 1},
             output_configuration={"members": [{"accountId": "123456789012"}]},
             data_source={"mlInputChannelArn": f"{PREFIX}/ml-input-channel/c1"},
-            environment={"API_TOKEN": "{{ params.get('token', 'none') }}"},
+            environment={"SCORING_INPUT": "{{ var.value.get('scoring_value', 'none') }}"},
             deferrable=_deferrable,
             waiter_delay=1,
             retries=1,
