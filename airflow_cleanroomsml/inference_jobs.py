@@ -117,8 +117,8 @@ def resolve_job_reference(arn: object, membership_identifier: object | None = No
         if membership_identifier != job.membership_id:
             raise InvalidJobReferenceError(
                 f"membership_identifier={membership_identifier!r} contradicts the membership in "
-                f"trained_model_inference_job_arn ({job.membership_id!r}); omit membership_identifier "
-                "or pass the one in the ARN."
+                f"trained_model_inference_job_arn; expected {job.membership_id!r}, the ARN's, or no "
+                "membership_identifier at all."
             )
     return job
 

@@ -215,8 +215,9 @@ class CleanRoomsMLEmulator:
         handler = type("_BoundHandler", (_Handler,), {"state": state})
         self._server = ThreadingHTTPServer(self._address, handler)
         self._server.daemon_threads = True
+        # A short poll interval: stop() waits for serve_forever to notice, up to one interval.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="cleanroomsml-emulator", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="cleanroomsml-emulator", daemon=True
         )
         self._thread.start()
         return self

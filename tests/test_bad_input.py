@@ -1,0 +1,130 @@
+"""
+Bad input, table-driven, across every public class: each error names the argument and the form
+expected, and comes before any API call (the emulator counts none).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_cleanroomsml.inference_jobs import InvalidArgumentError
+from airflow_cleanroomsml.operators.cleanroomsml import (
+    CleanRoomsMLCancelTrainedModelInferenceJobOperator,
+    CleanRoomsMLGetTrainedModelInferenceJobOperator,
+    CleanRoomsMLStartTrainedModelInferenceJobOperator,
+)
+from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
+from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobCompleteTrigger
+from tests.helpers import JOB_ARN, MEMBERSHIP_ID
+
+PREFIX = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{MEMBERSHIP_ID}"
+OTHER_MEMBERSHIP = "99999999-2222-4333-8444-555555555555"
+
+
+class FakeTaskInstance:
+    dag_id, task_id, run_id, map_index, try_number = "dag", "task", "run", -1, 1
+
+    def xcom_push(self, key, value):
+        pass
+
+
+def start(**overrides):
+    arguments = {
+        "membership_identifier": MEMBERSHIP_ID,
+        "name": "job",
+        "trained_model_arn": f"{PREFIX}/trained-model/m",
+        "resource_config": {"instanceType": "ml.m5.xlarge"},
+        "output_configuration": {"members": [{"accountId": "123456789012"}]},
+        "data_source": {"mlInputChannelArn": f"{PREFIX}/ml-input-channel/c"},
+        **overrides,
+    }
+    return lambda: CleanRoomsMLStartTrainedModelInferenceJobOperator(task_id="start", **arguments).execute(
+        {"ti": FakeTaskInstance()}
+    )
+
+
+def sensor(arn=JOB_ARN, membership=None, **kwargs):
+    return lambda: CleanRoomsMLTrainedModelInferenceJobSensor(
+        task_id="wait", trained_model_inference_job_arn=arn, membership_identifier=membership, **kwargs
+    ).execute({})
+
+
+def get(arn=JOB_ARN, membership=None):
+    return lambda: CleanRoomsMLGetTrainedModelInferenceJobOperator(
+        task_id="get", trained_model_inference_job_arn=arn, membership_identifier=membership
+    ).execute({})
+
+
+def cancel(arn=JOB_ARN, membership=None, **kwargs):
+    return lambda: CleanRoomsMLCancelTrainedModelInferenceJobOperator(
+        task_id="cancel", trained_model_inference_job_arn=arn, membership_identifier=membership, **kwargs
+    ).execute({"ti": FakeTaskInstance()})
+
+
+def trigger(arn):
+    return lambda: CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(trained_model_inference_job_arn=arn)
+
+
+BAD_INPUTS = {
+    "sensor: malformed ARN": (sensor("not-an-arn"), "trained_model_inference_job_arn"),
+    "sensor: ARN of another resource type": (
+        sensor(f"{PREFIX}/trained-model/m"),
+        "trained_model_inference_job_arn",
+    ),
+    "sensor: wrong partition": (
+        sensor(JOB_ARN.replace("arn:aws:", "arn:gcp:")),
+        "trained_model_inference_job_arn",
+    ),
+    "sensor: another service": (
+        sensor(JOB_ARN.replace("cleanrooms-ml", "sagemaker")),
+        "trained_model_inference_job_arn",
+    ),
+    "sensor: membership mismatch": (sensor(membership=OTHER_MEMBERSHIP), "membership_identifier"),
+    "sensor: non-UUID membership": (sensor(membership="membership-1"), "membership_identifier"),
+    "sensor: deferrable, uppercase membership": (
+        sensor(membership=MEMBERSHIP_ID.upper(), deferrable=True),
+        "membership_identifier",
+    ),
+    "get: empty ARN": (get(""), "trained_model_inference_job_arn"),
+    "get: membership mismatch": (get(membership=OTHER_MEMBERSHIP), "membership_identifier"),
+    "cancel: ARN with a trailing newline": (cancel(JOB_ARN + "\n"), "trained_model_inference_job_arn"),
+    "cancel: zero delay": (cancel(waiter_delay=0), "waiter_delay"),
+    "cancel: attempts < 1": (cancel(waiter_max_attempts=0), "waiter_max_attempts"),
+    "trigger: ARN of a trained model": (
+        trigger(f"{PREFIX}/trained-model/m"),
+        "trained_model_inference_job_arn",
+    ),
+    "start: empty name": (start(name=""), "name"),
+    "start: name too long": (start(name="n" * 64), "name"),
+    "start: over-long description": (start(description="d" * 256), "description"),
+    "start: negative delay": (start(waiter_delay=-5), "waiter_delay"),
+    "start: attempts < 1": (start(waiter_max_attempts=0), "waiter_max_attempts"),
+    "start: unknown action_if_job_exists": (start(action_if_job_exists="replace"), "action_if_job_exists"),
+    "start: non-dict resource_config": (start(resource_config="ml.m5.xlarge"), "resource_config"),
+    "start: non-string environment value": (start(environment={"LIMIT": 10}), "environment['LIMIT']"),
+    "start: non-UUID membership": (start(membership_identifier="m-1"), "membership_identifier"),
+    "start: trained model ARN of another type": (
+        start(trained_model_arn=f"{PREFIX}/ml-input-channel/c"),
+        "trained_model_arn",
+    ),
+    "start: account id of 11 digits": (
+        start(output_configuration={"members": [{"accountId": "12345678901"}]}),
+        "members",
+    ),
+    "start: zero instances": (
+        start(resource_config={"instanceType": "ml.m5.xlarge", "instanceCount": 0}),
+        "instanceCount",
+    ),
+    "start: KMS alias instead of key ARN": (start(kms_key_arn="alias/mine"), "kms_key_arn"),
+    "start: reserved tag": (start(tags={"airflow:run-id": "mine"}), "tags"),
+}
+
+
+@pytest.mark.parametrize(("make_call", "field"), BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_input_is_named_and_rejected_before_any_api_call(make_call, field, cleanroomsml_emulator):
+    with pytest.raises(InvalidArgumentError) as error:
+        make_call()
+    message = str(error.value)
+    assert field in message
+    assert "expected" in message or "must be" in message
+    assert sum(cleanroomsml_emulator.calls.values()) == 0
