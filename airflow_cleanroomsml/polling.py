@@ -11,6 +11,7 @@ event or "poll again", and bounds the wait by attempts and by an absolute deadli
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 
@@ -52,18 +53,27 @@ class JobPoller:
 
     :param trained_model_inference_job_arn: The job's ARN, for messages and events.
     :param success_status: The status the waiter succeeds on, for the success event.
-    :param max_attempts: The most polls to make.
+    :param max_attempts: The most polls to make over the whole wait.
     :param deadline: Unix time after which no poll is made.
+    :param delay: Seconds between polls. A wait resumed closer to its deadline than
+        ``delay * max_attempts`` (a trigger re-created after a triggerer restart) counts the polls
+        that time has used up, instead of starting its attempt count from zero again.
     """
 
     def __init__(
-        self, trained_model_inference_job_arn: str, success_status: str, max_attempts: int, deadline: float
+        self,
+        trained_model_inference_job_arn: str,
+        success_status: str,
+        max_attempts: int,
+        deadline: float,
+        delay: float,
     ) -> None:
         self.arn = trained_model_inference_job_arn
         self.success_status = success_status
         self.max_attempts = max_attempts
         self.deadline = deadline
-        self.attempts = 0
+        remaining_polls = math.ceil(max(deadline - time.time(), 0) / delay) if delay > 0 else max_attempts
+        self.attempts = max(0, max_attempts - remaining_polls)
         self.not_found = 0
         self.last: dict[str, Any] = {}
         self._started = time.monotonic()

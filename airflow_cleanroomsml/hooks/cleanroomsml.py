@@ -171,6 +171,7 @@ class CleanRoomsMLHook(AwsBaseHook):
             SUCCESS_STATUS_OF_WAITER[waiter_name],
             waiter_max_attempts,
             deadline if deadline is not None else time.time() + waiter_delay * waiter_max_attempts,
+            waiter_delay,
         )
         waiter = self.get_waiter(waiter_name)
         while True:

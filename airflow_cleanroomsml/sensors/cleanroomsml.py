@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -53,8 +54,9 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
         aiobotocore module, which this provider installs.
         (default: ``[operators] default_deferrable``, False unless configured)
     :param cancel_on_kill: In deferrable mode, cancel the job when a user kills the task (marks
-        it failed, clears it). While deferred, only Airflow 3.3 and later tell the trigger, so
-        earlier versions leave the job running; ``poke`` and ``reschedule`` mode never cancel.
+        it failed, clears it) or when ``timeout`` passes. While deferred, only Airflow 3.3 and
+        later tell the trigger of a kill, so earlier versions leave the job running then;
+        ``poke`` and ``reschedule`` mode never cancel.
         (default: True)
     :param aws_conn_id: The Airflow connection used for AWS credentials.
         If this is ``None`` or empty then the default boto3 behaviour is used.
@@ -90,11 +92,17 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
         self.deferrable = deferrable
         self.cancel_on_kill = cancel_on_kill
         self._not_found_reads = 0
+        self._last_status: str | None = None
 
     def execute(self, context: Context) -> Any:
         resolve_job_reference(self.trained_model_inference_job_arn, self.membership_identifier)
         if not self.deferrable:
-            return super().execute(context)
+            try:
+                return super().execute(context)
+            except AirflowSensorTimeout as error:
+                raise AirflowSensorTimeout(
+                    f"{error} The job's last status was {self._last_status}."
+                ) from error
         if self.poke(context):
             return None
         from airflow_cleanroomsml.triggers.cleanroomsml import (
@@ -107,7 +115,7 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
                 trained_model_inference_job_arn=self.trained_model_inference_job_arn,
                 membership_identifier=self.membership_identifier,
                 waiter_delay=delay,
-                waiter_max_attempts=max(1, int(self.timeout // delay) + 1),
+                waiter_max_attempts=max(1, math.ceil(self.timeout / delay)),
                 deadline=time.time() + self.timeout,
                 cancel_on_kill=self.cancel_on_kill,
                 aws_conn_id=self.aws_conn_id,
@@ -138,7 +146,7 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
             self.log.warning("Job not found yet (read %d); it may not be visible yet.", self._not_found_reads)
             return False
         self._not_found_reads = 0
-        status = job["status"]
+        status = self._last_status = job["status"]
         if status in self.FAILURE_STATES:
             raise AirflowException(describe_status(job))
         self.log.info("%s", describe_status(job))
@@ -153,4 +161,9 @@ class CleanRoomsMLTrainedModelInferenceJobSensor(AwsBaseSensor[CleanRoomsMLHook]
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> None:
         """Finish after the trigger fired: succeed only on a ``success`` event."""
+        if event and event.get("status") == "timeout" and self.cancel_on_kill:
+            self.log.warning("The wait gave up; cancelling job %s.", self.trained_model_inference_job_arn)
+            self.hook.cancel_trained_model_inference_job(
+                self.trained_model_inference_job_arn, self.membership_identifier
+            )
         self.log.info("%s", raise_for_event(event, timeout_error=AirflowSensorTimeout)["message"])

@@ -115,7 +115,11 @@ class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         poller = JobPoller(
-            self.return_value, SUCCESS_STATUS_OF_WAITER[self.WAITER], self.attempts, self.deadline
+            self.return_value,
+            SUCCESS_STATUS_OF_WAITER[self.WAITER],
+            self.attempts,
+            self.deadline,
+            self.waiter_delay,
         )
         try:
             hook = self.hook()

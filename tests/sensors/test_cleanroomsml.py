@@ -148,7 +148,7 @@ def test_execute_complete_succeeds_only_on_success():
     ],
 )
 def test_execute_complete_fails_on_anything_else(event, error):
-    sensor = make_sensor(deferrable=True)
+    sensor = make_sensor(deferrable=True, cancel_on_kill=False)
     with pytest.raises(error):
         sensor.execute_complete({}, event)
 
@@ -178,3 +178,15 @@ def test_poke_passes_other_aws_errors_through_with_code_and_message():
         )
         with pytest.raises(ClientError, match=r"AccessDeniedException.*not allowed here"):
             sensor.poke({})
+
+
+def test_a_deferred_wait_that_times_out_cancels_the_job_when_asked():
+    sensor = make_sensor(deferrable=True)
+    with Stubber(sensor.hook.conn) as stubber:
+        stubber.add_response("cancel_trained_model_inference_job", {}, GET_PARAMS)
+        with pytest.raises(AirflowSensorTimeout, match="gave up"):
+            sensor.execute_complete({}, {"status": "timeout", "message": "gave up"})
+        stubber.assert_no_pending_responses()
+    kept = make_sensor(deferrable=True, cancel_on_kill=False)
+    with Stubber(kept.hook.conn), pytest.raises(AirflowSensorTimeout):
+        kept.execute_complete({}, {"status": "timeout", "message": "gave up"})

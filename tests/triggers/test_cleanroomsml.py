@@ -215,3 +215,19 @@ def test_a_job_that_stays_not_found_fails_clearly():
     (event,) = events
     assert event["status"] == "error"
     assert f"was not found in {NOT_FOUND_READS_TOLERATED + 1} consecutive reads" in event["message"]
+
+
+def test_recreated_after_a_triggerer_restart_it_keeps_the_deadline_and_the_polls_used():
+    trigger = make_trigger(waiter_delay=10, waiter_max_attempts=6, deadline=time.time() + 60)
+    classpath, kwargs = trigger.serialize()
+    kwargs["deadline"] -= 30  # the same absolute deadline, seen by a triggerer that restarted 30 s in
+    resumed = type(trigger)(**kwargs)
+    assert resumed.deadline == kwargs["deadline"]
+    with mock.patch("airflow_cleanroomsml.triggers.cleanroomsml.asyncio.sleep", mock.AsyncMock()):
+        events, stubber = run_trigger(
+            resumed, respond("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS")
+        )
+    stubber.assert_no_pending_responses()
+    (event,) = events
+    assert event["status"] == "timeout"
+    assert "after 6 polls" in event["message"], "3 polls before the restart, 3 after: 6 in all, not 9"
