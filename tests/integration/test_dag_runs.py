@@ -154,3 +154,16 @@ def test_start_waits_and_a_retry_after_a_worker_crash_starts_no_second_job(
     assert recorded["value"] == started_by_first_try, "the retry waited on the first try's job"
     assert recorded["templated_status"] == "ACTIVE"
     assert cleanroomsml_emulator.calls["StartTrainedModelInferenceJob"] == 1
+
+
+@pytest.mark.parametrize("mode", ["poke", "deferrable"])
+def test_a_wait_that_times_out_names_the_last_status(mode, airflow_db, cleanroomsml_emulator, tmp_path):
+    arn = cleanroomsml_emulator.register_job(["CREATE_PENDING", "CREATE_IN_PROGRESS"])
+    dag_run = run_dag(f"cleanroomsml_sensor_{mode}_timeout", job_arn=arn, out=str(tmp_path / "out.json"))
+
+    assert state_of(dag_run) == "failed"
+    error = (tmp_path / "out.json.error").read_text()
+    assert error.startswith("AirflowSensorTimeout")
+    assert "last status was CREATE_IN_PROGRESS" in error
+    # Deferred, the wait gives up in the trigger and the sensor cancels the job (cancel_on_kill).
+    assert cleanroomsml_emulator.calls["CancelTrainedModelInferenceJob"] == (1 if mode == "deferrable" else 0)

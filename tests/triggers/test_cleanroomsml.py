@@ -219,7 +219,7 @@ def test_a_job_that_stays_not_found_fails_clearly():
 
 def test_recreated_after_a_triggerer_restart_it_keeps_the_deadline_and_the_polls_used():
     trigger = make_trigger(waiter_delay=10, waiter_max_attempts=6, deadline=time.time() + 60)
-    classpath, kwargs = trigger.serialize()
+    _, kwargs = trigger.serialize()
     kwargs["deadline"] -= 30  # the same absolute deadline, seen by a triggerer that restarted 30 s in
     resumed = type(trigger)(**kwargs)
     assert resumed.deadline == kwargs["deadline"]

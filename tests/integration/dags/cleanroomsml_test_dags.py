@@ -64,7 +64,11 @@ def record(value, templated_status: str, out: str) -> None:
     Path(out).write_text(json.dumps({"value": value, "templated_status": templated_status}))
 
 
-for _name, _mode in MODES.items():
+for _name, _mode in {
+    **MODES,
+    "poke_timeout": MODES["poke"],
+    "deferrable_timeout": MODES["deferrable"],
+}.items():
     with DAG(
         f"cleanroomsml_sensor_{_name}",
         schedule=None,
@@ -79,7 +83,7 @@ for _name, _mode in MODES.items():
             task_id="wait",
             trained_model_inference_job_arn="{{ params.job_arn }}",
             poke_interval=1,
-            timeout=30,
+            timeout=3 if _name.endswith("timeout") else 30,
             **_mode,
         )
         final = CleanRoomsMLGetTrainedModelInferenceJobOperator(
