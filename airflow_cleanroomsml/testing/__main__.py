@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--error-every", type=int, default=0, help="answer every Mth call with HTTP 500")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument("--not-found-reads", type=int, default=0, help="reads a new job is not found by")
+    parser.add_argument("--reset-every", type=int, default=0, help="reset the connection on every Nth call")
+    parser.add_argument("--stall-every", type=int, default=0, help="stall every Nth call for --stall-seconds")
+    parser.add_argument("--stall-seconds", type=float, default=2.0, help="how long a stalled call waits")
     parser.add_argument(
         "--job",
         type=_statuses,
@@ -47,7 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    faults = Faults(args.throttle_every, args.error_every, args.latency, args.not_found_reads)
+    faults = Faults(
+        throttle_every=args.throttle_every,
+        error_every=args.error_every,
+        latency=args.latency,
+        not_found_reads=args.not_found_reads,
+        reset_every=args.reset_every,
+        stall_every=args.stall_every,
+        stall_seconds=args.stall_seconds,
+    )
     emulator = CleanRoomsMLEmulator(
         host=args.host,
         port=args.port,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -93,12 +95,19 @@ class Faults:
     :param latency: Seconds added before every answer.
     :param not_found_reads: A new job is not found (``ResourceNotFoundException``) by its first K
         ``GetTrainedModelInferenceJob`` reads, as with eventual consistency after a start.
+    :param reset_every: Reset the connection (TCP RST, no answer) on every Nth call; 0 for never.
+    :param stall_every: Answer every Nth call only after ``stall_seconds``, so a client with a
+        shorter ``read_timeout`` times out; 0 for never.
+    :param stall_seconds: How long a stalled call waits before answering.
     """
 
     throttle_every: int = 0
     error_every: int = 0
     latency: float = 0.0
     not_found_reads: int = 0
+    reset_every: int = 0
+    stall_every: int = 0
+    stall_seconds: float = 2.0
 
 
 @dataclass
@@ -213,7 +222,7 @@ class CleanRoomsMLEmulator:
         """Start serving in a daemon thread; return self."""
         state = self._state
         handler = type("_BoundHandler", (_Handler,), {"state": state})
-        self._server = ThreadingHTTPServer(self._address, handler)
+        self._server = _QuietServer(self._address, handler)
         self._server.daemon_threads = True
         # A short poll interval: stop() waits for serve_forever to notice, up to one interval.
         self._thread = threading.Thread(
@@ -428,6 +437,13 @@ def _summary(job: _Job, now: float) -> dict[str, Any]:
     return summary
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Injected resets and stalls break connections on purpose: don't print their tracebacks."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     state: _State
     protocol_version = "HTTP/1.1"
@@ -461,8 +477,17 @@ class _Handler(BaseHTTPRequestHandler):
             state.calls[operation] += 1
             state.total_calls += 1
             fault = _injected_fault(state, operation)
-        if state.faults.latency:
-            time.sleep(state.faults.latency)
+            call, faults = state.total_calls, state.faults
+        if faults.reset_every and call % faults.reset_every == 0:
+            # SO_LINGER 0 makes close() send a TCP RST: the client sees "connection reset by peer".
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
+        if faults.stall_every and call % faults.stall_every == 0:
+            time.sleep(faults.stall_seconds)
+        if faults.latency:
+            time.sleep(faults.latency)
         try:
             if fault:
                 raise fault

@@ -18,9 +18,13 @@ pytestmark = pytest.mark.integration
 RUNNING = ["CREATE_PENDING", "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "ACTIVE"]
 
 
-def run_trigger(arn: str, attempts: int = 20) -> dict:
+def run_trigger(arn: str, attempts: int = 20, botocore_config: dict | None = None) -> dict:
     trigger = CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(
-        trained_model_inference_job_arn=arn, waiter_delay=0, waiter_max_attempts=attempts, deadline=None
+        trained_model_inference_job_arn=arn,
+        waiter_delay=0,
+        waiter_max_attempts=attempts,
+        deadline=None,
+        botocore_config=botocore_config,
     )
     trigger.deadline += 60  # a zero delay would otherwise leave no time at all
 
@@ -103,3 +107,23 @@ def test_access_denied_fails_at_once_with_the_aws_message(cleanroomsml_emulator)
     with pytest.raises(ClientError, match="AccessDeniedException"):
         CleanRoomsMLHook().get_trained_model_inference_job(arn)
     assert cleanroomsml_emulator.calls["GetTrainedModelInferenceJob"] == 2, "AccessDenied is never retried"
+
+
+def test_trigger_survives_connection_resets_and_read_timeouts(cleanroomsml_emulator):
+    cleanroomsml_emulator.faults.reset_every = 3
+    cleanroomsml_emulator.faults.stall_every = 4
+    cleanroomsml_emulator.faults.stall_seconds = 0.6
+    arn = cleanroomsml_emulator.register_job(RUNNING)
+    event = run_trigger(
+        arn, botocore_config={"read_timeout": 0.3, "retries": {"mode": "standard", "max_attempts": 5}}
+    )
+    assert (event["status"], event["job_status"]) == ("success", "ACTIVE")
+    assert cleanroomsml_emulator.calls["GetTrainedModelInferenceJob"] > len(RUNNING)
+
+
+def test_trigger_keeps_polling_when_retries_run_out_on_a_connection_error(cleanroomsml_emulator):
+    """A connection error that outlives botocore's retries uses up a poll; the next poll goes on."""
+    cleanroomsml_emulator.faults.reset_every = 2
+    arn = cleanroomsml_emulator.register_job(RUNNING)
+    event = run_trigger(arn, botocore_config={"retries": {"total_max_attempts": 1}})
+    assert (event["status"], event["job_status"]) == ("success", "ACTIVE")

@@ -167,3 +167,11 @@ def test_a_wait_that_times_out_names_the_last_status(mode, airflow_db, cleanroom
     assert "last status was CREATE_IN_PROGRESS" in error
     # Deferred, the wait gives up in the trigger and the sensor cancels the job (cancel_on_kill).
     assert cleanroomsml_emulator.calls["CancelTrainedModelInferenceJob"] == (1 if mode == "deferrable" else 0)
+
+
+@pytest.mark.parametrize("mode", ["poke", "deferrable"])
+def test_waits_succeed_through_connection_resets(mode, airflow_db, cleanroomsml_emulator, tmp_path):
+    cleanroomsml_emulator.faults.reset_every = 3
+    arn = cleanroomsml_emulator.register_job(["CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE"])
+    dag_run = run_dag(f"cleanroomsml_sensor_{mode}", job_arn=arn, out=str(tmp_path / "out.json"))
+    assert state_of(dag_run) == "success"

@@ -48,12 +48,12 @@ def context(ti: FakeTaskInstance | None = None) -> dict:
 
 def start_operator(emulator, **kwargs):
     prefix = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{emulator.membership_id}"
+    kwargs.setdefault("name", "nightly-scoring")
     kwargs.setdefault("waiter_delay", 0.05)
     kwargs.setdefault("waiter_max_attempts", 100)
     return CleanRoomsMLStartTrainedModelInferenceJobOperator(
         task_id="start",
         membership_identifier=emulator.membership_id,
-        name="nightly-scoring",
         trained_model_arn=f"{prefix}/trained-model/m1",
         resource_config={"instanceType": "ml.m5.xlarge", "instanceCount": 1},
         output_configuration={"members": [{"accountId": "123456789012"}]},
@@ -264,3 +264,31 @@ def test_cancelling_a_finished_job_is_not_an_error(cleanroomsml_emulator, status
     )
     assert operator.execute(context()) == arn
     assert cleanroomsml_emulator.job_status(arn) == status
+
+
+def test_start_and_wait_survive_throttling_server_errors_and_resets(cleanroomsml_emulator):
+    cleanroomsml_emulator.faults.throttle_every = 2
+    cleanroomsml_emulator.faults.error_every = 5
+    cleanroomsml_emulator.script_next_start(RUNNING)
+    operator = start_operator(
+        cleanroomsml_emulator,
+        waiter_max_attempts=1000,
+        botocore_config={"retries": {"mode": "standard", "max_attempts": 6}},
+    )
+    arn = operator.execute(context())
+    assert cleanroomsml_emulator.job_status(arn) == "ACTIVE"
+    jobs = operator.hook.list_trained_model_inference_jobs(cleanroomsml_emulator.membership_id)
+    assert [job["name"] for job in jobs] == ["nightly-scoring"], (
+        "a throttled Start retried by botocore is one job"
+    )
+
+    cleanroomsml_emulator.faults.throttle_every = cleanroomsml_emulator.faults.error_every = 0
+    cleanroomsml_emulator.faults.reset_every = 3
+    cleanroomsml_emulator.script_next_start(RUNNING)
+    retried = start_operator(
+        cleanroomsml_emulator,
+        name="second",
+        waiter_max_attempts=1000,
+        botocore_config={"retries": {"mode": "standard"}},
+    )
+    assert cleanroomsml_emulator.job_status(retried.execute(context())) == "ACTIVE"

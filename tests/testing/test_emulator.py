@@ -396,3 +396,30 @@ def test_the_process_rejects_unknown_statuses():
     )
     assert result.returncode == 2
     assert "expected comma-separated statuses" in result.stderr
+
+
+def test_connection_resets_and_stalls_are_retried_by_botocore(emulator):
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+    arn = emulator.register_job(["ACTIVE"])
+    emulator.faults.reset_every = 2
+    emulator.faults.stall_every = 3
+    emulator.faults.stall_seconds = 0.6
+    no_retries = client(emulator, retries={"total_max_attempts": 1}, read_timeout=0.3)
+    seen = []
+    for _ in range(3):
+        try:
+            no_retries.get_trained_model_inference_job(
+                membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
+            )
+            seen.append("ok")
+        except (ConnectionClosedError, ReadTimeoutError) as error:
+            seen.append(type(error).__name__)
+    assert seen == ["ok", "ConnectionClosedError", "ReadTimeoutError"]
+
+    retrying = client(emulator, retries={"mode": "standard", "max_attempts": 5}, read_timeout=0.3)
+    for _ in range(3):
+        job = retrying.get_trained_model_inference_job(
+            membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
+        )
+        assert job["status"] == "ACTIVE"
