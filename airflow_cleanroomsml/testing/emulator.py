@@ -32,6 +32,7 @@ GET = "GetTrainedModelInferenceJob"
 START = "StartTrainedModelInferenceJob"
 CANCEL = "CancelTrainedModelInferenceJob"
 LIST = "ListTrainedModelInferenceJobs"
+ASSUME_ROLE = "AssumeRole"
 
 DEFAULT_MEMBERSHIP_ID = "00000000-0000-4000-8000-000000000001"
 STARTED_JOB_STATUSES = ("CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE")
@@ -42,6 +43,7 @@ _ERROR_STATUS = {
     "ValidationException": 400,
     "ServiceQuotaExceededException": 402,
     "AccessDeniedException": 403,
+    "ExpiredTokenException": 403,
     "ResourceNotFoundException": 404,
     "ConflictException": 409,
     "ThrottlingException": 429,
@@ -163,6 +165,8 @@ class _State:
     jobs: dict[str, _Job] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
     total_calls: int = 0
+    credential_lifetime: float = 3600.0
+    issued_keys: dict[str, float] = field(default_factory=dict)
     scripted_errors: dict[str, list[str | None]] = field(default_factory=dict)
     started_scripts: list[list[_Step]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -197,6 +201,11 @@ class CleanRoomsMLEmulator:
     :param step_seconds: Seconds a started job spends in each of ``CREATE_PENDING`` and
         ``CREATE_IN_PROGRESS`` (and a cancelled one in each cancel status). (default: 2.0)
     :param faults: Faults to inject. (default: none)
+    :param credential_lifetime: Seconds the credentials its STS ``AssumeRole`` hands out stay valid.
+        A Clean Rooms ML call signed with an expired one is refused (``ExpiredTokenException``,
+        HTTP 403), as AWS would: that is how a test checks that long waits refresh credentials.
+        Point an Airflow connection's ``role_arn`` here with ``service_config.sts.endpoint_url``.
+        (default: 3600)
     """
 
     def __init__(
@@ -208,10 +217,15 @@ class CleanRoomsMLEmulator:
         account_id: str = "123456789012",
         step_seconds: float = 2.0,
         faults: Faults | None = None,
+        credential_lifetime: float = 3600.0,
     ) -> None:
         self._address = (host, port)
         self._state = _State(
-            region=region, account_id=account_id, step_seconds=step_seconds, faults=faults or Faults()
+            region=region,
+            account_id=account_id,
+            step_seconds=step_seconds,
+            faults=faults or Faults(),
+            credential_lifetime=credential_lifetime,
         )
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -466,6 +480,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
         segments = [unquote(part) for part in url.path.split("/") if part]
+        if method == "POST" and not segments and b"Action=AssumeRole" in raw_body:
+            self._assume_role()
+            return
         operation = _route(method, segments)
         if operation is None:
             self._send(
@@ -491,6 +508,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if fault:
                 raise fault
+            _check_credentials(state, self.headers.get("Authorization", ""))
             body = json.loads(raw_body) if raw_body else {}
             if not isinstance(body, dict):
                 raise ServiceError("ValidationException", "The request body must be a JSON object.")
@@ -502,6 +520,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(error.http_status, {"message": error.message}, error=error.code)
             return
         self._send(200, result)
+
+    def _assume_role(self) -> None:
+        """STS ``AssumeRole`` (query protocol, XML): short-lived credentials the emulator will check."""
+        state = self.state
+        key, expires = f"ASIA{uuid.uuid4().hex[:16].upper()}", time.time() + state.credential_lifetime
+        with state.lock:
+            state.calls[ASSUME_ROLE] += 1
+            state.issued_keys[key] = expires
+        body = (
+            '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>'
+            f"<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{uuid.uuid4().hex}</SecretAccessKey>"
+            f"<SessionToken>{uuid.uuid4().hex}</SessionToken><Expiration>{_timestamp(expires)}</Expiration>"
+            "</Credentials><AssumedRoleUser><AssumedRoleId>AROAEMULATOR:airflow</AssumedRoleId>"
+            f"<Arn>arn:aws:sts::{state.account_id}:assumed-role/emulator/airflow</Arn></AssumedRoleUser>"
+            f"</AssumeRoleResult><ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+            "</AssumeRoleResponse>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _send(self, status: int, payload: dict[str, Any], error: str | None = None) -> None:
         data = json.dumps(payload).encode()
@@ -536,6 +576,14 @@ def _injected_fault(state: _State, operation: str) -> ServiceError | None:
     if faults.error_every and call % faults.error_every == 0:
         return ServiceError("InternalServiceException", "Internal service error")
     return None
+
+
+def _check_credentials(state: _State, authorization: str) -> None:
+    """Refuse a call signed with credentials this emulator's AssumeRole issued and that have expired."""
+    match = re.search(r"Credential=([A-Z0-9]+)/", authorization)
+    expires = state.issued_keys.get(match[1]) if match else None
+    if expires is not None and expires < time.time():
+        raise ServiceError("ExpiredTokenException", "The security token included in the request is expired")
 
 
 def _check_membership(value: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -11,6 +12,7 @@ from botocore.exceptions import ClientError
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 from airflow_cleanroomsml.inference_jobs import NOT_FOUND_READS_TOLERATED
 from airflow_cleanroomsml.operators.cleanroomsml import CleanRoomsMLGetTrainedModelInferenceJobOperator
+from airflow_cleanroomsml.testing import CleanRoomsMLEmulator
 from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobCompleteTrigger
 
 pytestmark = pytest.mark.integration
@@ -127,3 +129,67 @@ def test_trigger_keeps_polling_when_retries_run_out_on_a_connection_error(cleanr
     arn = cleanroomsml_emulator.register_job(RUNNING)
     event = run_trigger(arn, botocore_config={"retries": {"total_max_attempts": 1}})
     assert (event["status"], event["job_status"]) == ("success", "ACTIVE")
+
+
+def assume_role_connection(emulator, monkeypatch, **extra) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AWS_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "base-key",
+                "password": "base-secret",
+                "extra": {
+                    **emulator.connection_extra(),
+                    "role_arn": "arn:aws:iam::123456789012:role/scoring",
+                    "service_config": {"sts": {"endpoint_url": emulator.endpoint_url}},
+                    **extra,
+                },
+            }
+        ),
+    )
+
+
+def test_a_long_deferred_wait_refreshes_expiring_assumed_role_credentials(monkeypatch):
+    with CleanRoomsMLEmulator(credential_lifetime=1.0) as emulator:
+        assume_role_connection(emulator, monkeypatch)
+        arn = emulator.register_job(["CREATE_PENDING"] * 3 + ["ACTIVE"])
+        trigger = CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(
+            trained_model_inference_job_arn=arn, waiter_delay=1, waiter_max_attempts=10
+        )
+
+        async def first_event():
+            async for event in trigger.run():
+                return event.payload
+
+        event = asyncio.run(first_event())  # 4 polls a second apart: every credential expires mid-wait
+    assert (event["status"], event["job_status"]) == ("success", "ACTIVE")
+    assert emulator.calls["AssumeRole"] >= 2, "the credentials were refreshed during the wait"
+
+
+def test_expired_credentials_are_refused_like_aws_does(monkeypatch):
+    """The control: credentials that are not refreshed fail once they expire."""
+    import boto3
+
+    with CleanRoomsMLEmulator(credential_lifetime=0.5) as emulator:
+        sts = boto3.client("sts", endpoint_url=emulator.endpoint_url, region_name="us-east-1")
+        issued = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/scoring", RoleSessionName="session")[
+            "Credentials"
+        ]
+        client = boto3.client(
+            "cleanroomsml",
+            endpoint_url=emulator.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id=issued["AccessKeyId"],
+            aws_secret_access_key=issued["SecretAccessKey"],
+            aws_session_token=issued["SessionToken"],
+        )
+        arn = emulator.register_job(["ACTIVE"])
+        client.get_trained_model_inference_job(
+            membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
+        )
+        time.sleep(0.6)
+        with pytest.raises(ClientError, match="ExpiredTokenException"):
+            client.get_trained_model_inference_job(
+                membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
+            )
