@@ -480,6 +480,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
         segments = [unquote(part) for part in url.path.split("/") if part]
+        if method == "GET" and segments == ["_emulator", "calls"]:
+            with self.state.lock:
+                calls = dict(self.state.calls)
+            self._send(200, calls)  # for tests and benchmarks that run the emulator as a process
+            return
         if method == "POST" and not segments and b"Action=AssumeRole" in raw_body:
             self._assume_role()
             return
