@@ -198,6 +198,7 @@ def test_start_refusals_say_what_to_do(cleanroomsml_emulator, code, advice):
 
 
 def test_cancel_on_kill_in_the_worker(cleanroomsml_emulator):
+    cleanroomsml_emulator.script_next_start(["CREATE_PENDING", "CREATE_IN_PROGRESS"])  # runs until cancelled
     operator = start_operator(cleanroomsml_emulator, waiter_delay=0.05)
 
     def kill_once_started():
@@ -216,6 +217,7 @@ def test_cancel_on_kill_in_the_worker(cleanroomsml_emulator):
 
 
 def test_cancel_on_kill_while_deferred(cleanroomsml_emulator):
+    cleanroomsml_emulator.script_next_start(["CREATE_PENDING", "CREATE_IN_PROGRESS"])  # runs until cancelled
     operator = start_operator(cleanroomsml_emulator, deferrable=True)
     with pytest.raises(TaskDeferred) as deferred:
         operator.execute(context())

@@ -211,30 +211,31 @@ def test_fail_next_rejects_unknown_codes(emulator):
         emulator.fail_next("GetTrainedModelInferenceJob", "NoSuchCode")
 
 
-def test_started_job_moves_on_the_clock_and_cancel_ends_inactive(emulator):
-    aws = client(emulator)
-    arn = aws.start_trained_model_inference_job(**start_request(emulator))["trainedModelInferenceJobArn"]
+def test_started_job_moves_on_the_clock_and_cancel_ends_inactive():
+    with CleanRoomsMLEmulator(step_seconds=1.0) as emulator:
+        aws = client(emulator)
+        arn = aws.start_trained_model_inference_job(**start_request(emulator))["trainedModelInferenceJobArn"]
 
-    def get():
-        return aws.get_trained_model_inference_job(
+        def get():
+            return aws.get_trained_model_inference_job(
+                membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
+            )["status"]
+
+        assert get() == "CREATE_PENDING"
+        time.sleep(1.1)
+        assert get() == "CREATE_IN_PROGRESS"
+        aws.cancel_trained_model_inference_job(
             membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
         )
-
-    assert get()["status"] == "CREATE_PENDING"
-    time.sleep(0.25)
-    assert get()["status"] == "CREATE_IN_PROGRESS"
-    aws.cancel_trained_model_inference_job(
-        membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
-    )
-    assert get()["status"] == "CANCEL_PENDING"
-    time.sleep(0.45)
-    assert get()["status"] == "INACTIVE"
-    assert [status for _, status in emulator.status_history(arn)] == [
-        "CREATE_PENDING",
-        "CREATE_IN_PROGRESS",
-        "CANCEL_PENDING",
-        "INACTIVE",
-    ]
+        assert get() == "CANCEL_PENDING"
+        time.sleep(2.1)
+        assert get() == "INACTIVE"
+        assert [status for _, status in emulator.status_history(arn)] == [
+            "CREATE_PENDING",
+            "CREATE_IN_PROGRESS",
+            "CANCEL_PENDING",
+            "INACTIVE",
+        ]
 
 
 def test_scripted_job_moves_one_status_per_read_and_stays_in_the_last(emulator):
