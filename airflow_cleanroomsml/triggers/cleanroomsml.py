@@ -18,6 +18,7 @@ from airflow_cleanroomsml.hooks.cleanroomsml import (
 )
 from airflow_cleanroomsml.inference_jobs import parse_job_arn
 from airflow_cleanroomsml.polling import JobPoller
+from airflow_cleanroomsml.triggers.shared_clients import client_key, shared_client
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -113,6 +114,10 @@ class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
             config=self.botocore_config,
         )
 
+    @property
+    def _client_key(self) -> str:
+        return client_key(self.aws_conn_id, self.region_name, self.verify, self.botocore_config)
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
         poller = JobPoller(
             self.return_value,
@@ -123,7 +128,7 @@ class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
         )
         try:
             hook = self.hook()
-            async with await hook.get_async_conn() as client:
+            async with shared_client(hook, self._client_key) as client:
                 waiter = hook.get_waiter(self.waiter_name, deferrable=True, client=client)
                 event = await self._poll(waiter, poller)
         except Exception as error:  # an event must say what happened; an escaping exception would not
@@ -154,8 +159,7 @@ class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
             return
         from botocore.exceptions import ClientError
 
-        hook = self.hook()
-        async with await hook.get_async_conn() as client:
+        async with shared_client(self.hook(), self._client_key) as client:
             try:
                 await client.cancel_trained_model_inference_job(**self.waiter_args)
                 log.info("Task killed: asked to cancel trained model inference job %s.", self.return_value)

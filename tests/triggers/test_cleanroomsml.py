@@ -39,10 +39,10 @@ def run_trigger(trigger, script) -> tuple[list[dict], AioStubber]:
             stubber = AioStubber(client)
             script(stubber)
 
-            async def get_async_conn(self):
+            def client_factory(self):
                 return contextlib.nullcontext(client)
 
-            with stubber, mock.patch.object(CleanRoomsMLHook, "get_async_conn", get_async_conn):
+            with stubber, mock.patch.object(CleanRoomsMLHook, "_get_async_conn", client_factory):
                 events = [event.payload async for event in trigger.run()]
             return events, stubber
 
@@ -184,7 +184,7 @@ def test_deadline_in_the_past_stops_after_one_poll():
 
 def test_an_unexpected_exception_becomes_an_error_event():
     trigger = make_trigger()
-    with mock.patch.object(CleanRoomsMLHook, "get_async_conn", side_effect=RuntimeError("no loop for you")):
+    with mock.patch.object(CleanRoomsMLHook, "_get_async_conn", side_effect=RuntimeError("no loop for you")):
 
         async def collect():
             return [event.payload async for event in trigger.run()]
