@@ -101,10 +101,18 @@ class JobPoller:
         response = error.last_response or {}
         if "Error" in response:
             return self._judge_error(response)
+        changed = response.get("status") != self.last.get("status")
         self.last, self.not_found = response, 0
         if "terminal failure" in error.kwargs.get("reason", ""):
             return self.event("error", describe_status(response))
-        log.info("%s (poll %d of %d)", describe_status(response), self.attempts, self.max_attempts)
+        # Transitions at INFO; the same status again at DEBUG: thousands of long waits stay quiet.
+        log.log(
+            logging.INFO if changed else logging.DEBUG,
+            "%s (poll %d of %d)",
+            describe_status(response),
+            self.attempts,
+            self.max_attempts,
+        )
         return None
 
     def _judge_error(self, response: dict[str, Any]) -> dict[str, Any] | None:

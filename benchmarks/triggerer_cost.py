@@ -129,7 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--n", type=int, nargs="+", default=[100, 1000], help="concurrent waits")
     parser.add_argument("--delay", type=int, default=2, help="seconds between polls")
-    parser.add_argument("--step", type=float, default=3.0, help="seconds a job spends in each status")
+    parser.add_argument("--step", type=float, default=10.0, help="seconds a job spends in each status")
     parser.add_argument(
         "--child", nargs=4, metavar=("IMPL", "N", "DELAY", "ENDPOINT"), help=argparse.SUPPRESS
     )
