@@ -4,11 +4,12 @@ Triggerer cost: N concurrent waits on one asyncio loop, as Airflow's triggerer r
 For each trigger implementation (this provider's, and the baseline in ``baseline_trigger.py``) and
 each N, a fresh interpreter starts N jobs on the emulator (running as a separate process, so its
 work is not counted), then runs N triggers concurrently with a probe task that sleeps 10 ms and
-records how late it wakes. Each job takes several polls. Printed per run: peak RSS increment,
+records how late it wakes. Each job is ACTIVE on its ``--polls``th read, so both
+implementations make the same polls however fast they are. Printed per run: peak RSS increment,
 CPU-seconds, the longest event-loop stall, wall time to all done, API calls, and every event's
 status; then the ratios to the baseline. One JSON line at the end.
 
-    .venv/bin/python benchmarks/triggerer_cost.py [--n 100 1000] [--delay 2] [--step 3]
+    .venv/bin/python benchmarks/triggerer_cost.py [--n 100 1000] [--delay 2] [--polls 4]
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--n", type=int, nargs="+", default=[100, 1000], help="concurrent waits")
     parser.add_argument("--delay", type=int, default=2, help="seconds between polls")
-    parser.add_argument("--step", type=float, default=10.0, help="seconds a job spends in each status")
+    parser.add_argument("--polls", type=int, default=4, help="polls each job takes to be ACTIVE")
     parser.add_argument(
         "--child", nargs=4, metavar=("IMPL", "N", "DELAY", "ENDPOINT"), help=argparse.SUPPRESS
     )
@@ -146,8 +147,8 @@ def main() -> None:
             "airflow_cleanroomsml.testing",
             "--port",
             "0",
-            "--step-seconds",
-            str(args.step),
+            "--reads-to-active",
+            str(args.polls),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -206,7 +207,7 @@ def main() -> None:
             {
                 "benchmark": "triggerer_cost",
                 "delay": args.delay,
-                "step": args.step,
+                "polls": args.polls,
                 "runs": runs,
                 "ratios": ratios,
             }

@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default="us-east-1", help="region in the ARNs (default: %(default)s)")
     parser.add_argument("--account-id", default="123456789012", help="account in the ARNs")
     parser.add_argument("--step-seconds", type=float, default=2.0, help="seconds per status of a started job")
+    parser.add_argument(
+        "--reads-to-active",
+        type=int,
+        default=None,
+        help="started jobs are ACTIVE on their Kth read, not on a clock",
+    )
     parser.add_argument("--throttle-every", type=int, default=0, help="throttle every Nth call")
     parser.add_argument("--error-every", type=int, default=0, help="answer every Mth call with HTTP 500")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
@@ -65,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         region=args.region,
         account_id=args.account_id,
         step_seconds=args.step_seconds,
+        reads_to_active=args.reads_to_active,
         faults=faults,
     )
     stopped = threading.Event()

@@ -166,6 +166,7 @@ class _State:
     calls: Counter[str] = field(default_factory=Counter)
     total_calls: int = 0
     credential_lifetime: float = 3600.0
+    reads_to_active: int | None = None
     issued_keys: dict[str, float] = field(default_factory=dict)
     scripted_errors: dict[str, list[str | None]] = field(default_factory=dict)
     started_scripts: list[list[_Step]] = field(default_factory=list)
@@ -201,6 +202,10 @@ class CleanRoomsMLEmulator:
     :param step_seconds: Seconds a started job spends in each of ``CREATE_PENDING`` and
         ``CREATE_IN_PROGRESS`` (and a cancelled one in each cancel status). (default: 2.0)
     :param faults: Faults to inject. (default: none)
+    :param reads_to_active: Make started jobs move one status per read instead of on the clock,
+        reaching ``ACTIVE`` on their Kth ``GetTrainedModelInferenceJob`` read, so that every wait
+        takes the same number of polls however slow the waiter is (benchmarks use it).
+        (default: None, the clock)
     :param credential_lifetime: Seconds the credentials its STS ``AssumeRole`` hands out stay valid.
         A Clean Rooms ML call signed with an expired one is refused (``ExpiredTokenException``,
         HTTP 403), as AWS would: that is how a test checks that long waits refresh credentials.
@@ -218,6 +223,7 @@ class CleanRoomsMLEmulator:
         step_seconds: float = 2.0,
         faults: Faults | None = None,
         credential_lifetime: float = 3600.0,
+        reads_to_active: int | None = None,
     ) -> None:
         self._address = (host, port)
         self._state = _State(
@@ -226,6 +232,7 @@ class CleanRoomsMLEmulator:
             step_seconds=step_seconds,
             faults=faults or Faults(),
             credential_lifetime=credential_lifetime,
+            reads_to_active=reads_to_active,
         )
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -640,6 +647,10 @@ def _start(state: _State, membership_id: str, rest: list[str], body: dict, query
         raise ServiceError("ValidationException", "environment may have at most 16 entries.")
     if state.started_scripts:
         job = _create_job(state, membership_id, body, state.started_scripts.pop(0), None, None)
+    elif state.reads_to_active:
+        statuses = ["CREATE_PENDING", *["CREATE_IN_PROGRESS"] * max(state.reads_to_active - 2, 0), "ACTIVE"]
+        script = [_Step(status) for status in statuses[-state.reads_to_active :]]
+        job = _create_job(state, membership_id, body, script, None, None)
     else:
         script = [_Step(status) for status in STARTED_JOB_STATUSES]
         job = _create_job(state, membership_id, body, script, state.step_seconds, None)
