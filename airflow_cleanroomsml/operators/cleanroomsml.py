@@ -163,7 +163,8 @@ class _WaitsForJob(AwsBaseOperator[CleanRoomsMLHook]):
             self.defer(
                 trigger=trigger_class(
                     trained_model_inference_job_arn=arn,
-                    waiter_delay=int(self.waiter_delay),
+                    # The trigger polls in whole seconds; never 0, which would poll without pause.
+                    waiter_delay=max(1, round(self.waiter_delay)),
                     waiter_max_attempts=self.waiter_max_attempts,
                     deadline=time.time() + budget,
                     cancel_on_kill=cancel_on_kill,

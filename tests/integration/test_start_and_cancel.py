@@ -294,3 +294,10 @@ def test_start_and_wait_survive_throttling_server_errors_and_resets(cleanroomsml
         botocore_config={"retries": {"mode": "standard"}},
     )
     assert cleanroomsml_emulator.job_status(retried.execute(context())) == "ACTIVE"
+
+
+def test_a_sub_second_delay_never_makes_the_trigger_poll_without_pause(cleanroomsml_emulator):
+    operator = start_operator(cleanroomsml_emulator, deferrable=True, waiter_delay=0.2)
+    with pytest.raises(TaskDeferred) as deferred:
+        operator.execute(context())
+    assert deferred.value.trigger.waiter_delay == 1
