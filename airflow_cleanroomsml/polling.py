@@ -80,42 +80,71 @@ class JobPoller:
 
     def judge(self, error: BaseException | None) -> dict[str, Any] | None:
         """
-        Record one poll: ``error`` is what the waiter raised, None if it succeeded.
+        Record one poll made with ``waiter.wait``: ``error`` is what it raised, None if it succeeded.
 
         :return: The final event when the wait is over, None to poll again.
         """
-        from botocore.exceptions import ConnectionError as BotocoreConnectionError
-        from botocore.exceptions import HTTPClientError, WaiterError
+        from botocore.exceptions import WaiterError
 
-        self.attempts += 1
         if error is None:
-            message = f"Trained model inference job {self.arn} is {self.success_status}"
-            return self.event("success", message, {"status": self.success_status})
-        if isinstance(error, (BotocoreConnectionError, HTTPClientError)):
-            log.warning(
-                "Poll %d of %d could not reach the service: %s", self.attempts, self.max_attempts, error
-            )
-            return None
+            return self.judge_job({"status": self.success_status}, "success")
         if not isinstance(error, WaiterError):
-            raise error
+            return self.judge_error(error)
         response = error.last_response or {}
         if "Error" in response:
-            return self._judge_error(response)
-        changed = response.get("status") != self.last.get("status")
-        self.last, self.not_found = response, 0
-        if "terminal failure" in error.kwargs.get("reason", ""):
-            return self.event("error", describe_status(response))
+            self.attempts += 1
+            return self._judge_error_response(response)
+        failed = "terminal failure" in error.kwargs.get("reason", "")
+        return self.judge_job(response, "failure" if failed else "retry")
+
+    def judge_job(self, job: dict[str, Any], state: str) -> dict[str, Any] | None:
+        """
+        Record one poll that read the job: its description or list summary, and the waiter's verdict.
+
+        :param job: What the poll read (a summary lacks ``statusDetails``: judge a failure on a
+            description, so that the event carries them).
+        :param state: :func:`~airflow_cleanroomsml.hooks.cleanroomsml.waiter_state` of ``job``.
+        :return: The final event when the wait is over, None to poll again.
+        """
+        self.attempts += 1
+        changed = job.get("status") != self.last.get("status")
+        self.last, self.not_found = job, 0
+        if state == "success":
+            return self.event("success", f"Trained model inference job {self.arn} is {job.get('status')}")
+        if state == "failure":
+            return self.event("error", describe_status(job))
         # Transitions at INFO; the same status again at DEBUG: thousands of long waits stay quiet.
         log.log(
             logging.INFO if changed else logging.DEBUG,
             "%s (poll %d of %d)",
-            describe_status(response),
+            describe_status(job),
             self.attempts,
             self.max_attempts,
         )
         return None
 
-    def _judge_error(self, response: dict[str, Any]) -> dict[str, Any] | None:
+    def judge_error(self, error: BaseException) -> dict[str, Any] | None:
+        """
+        Record one poll that failed: a ``ClientError`` (after botocore's retries) or a connection error.
+
+        Other exceptions are raised again: they are bugs, not the service's answer.
+
+        :return: The final event when the wait is over, None to poll again.
+        """
+        from botocore.exceptions import ClientError, HTTPClientError
+        from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+        self.attempts += 1
+        if isinstance(error, (BotocoreConnectionError, HTTPClientError)):
+            log.warning(
+                "Poll %d of %d could not reach the service: %s", self.attempts, self.max_attempts, error
+            )
+            return None
+        if isinstance(error, ClientError):
+            return self._judge_error_response(error.response)
+        raise error
+
+    def _judge_error_response(self, response: dict[str, Any]) -> dict[str, Any] | None:
         code, message = response["Error"].get("Code"), response["Error"].get("Message")
         if code == "ResourceNotFoundException":
             self.not_found += 1

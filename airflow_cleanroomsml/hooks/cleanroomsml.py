@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +16,9 @@ from airflow_cleanroomsml.polling import JobPoller
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Mapping
 
+    from botocore.waiter import AcceptorConfig
     from mypy_boto3_cleanroomsml import CleanRoomsMLClient
     from mypy_boto3_cleanroomsml.type_defs import TrainedModelInferenceJobSummaryTypeDef
 
@@ -26,6 +30,30 @@ SUCCESS_STATUS_OF_WAITER = {
     TRAINED_MODEL_INFERENCE_JOB_COMPLETE: "ACTIVE",
     TRAINED_MODEL_INFERENCE_JOB_CANCELLED: "INACTIVE",
 }
+WAITERS_PATH = Path(__file__).parents[1] / "waiters" / "cleanroomsml.json"
+
+
+@functools.cache
+def _acceptors(waiter_name: str) -> list[AcceptorConfig]:
+    from botocore.waiter import WaiterModel
+
+    return WaiterModel(json.loads(WAITERS_PATH.read_text())).get_waiter(waiter_name).acceptors
+
+
+def waiter_state(waiter_name: str, job: Mapping[str, Any]) -> str:
+    """
+    What a custom waiter decides for one reading of a job: ``success``, ``failure`` or ``retry``.
+
+    The reading may be a ``GetTrainedModelInferenceJob`` response or a list summary: the waiters
+    only look at ``status``. As in botocore's waiter, a status no acceptor names means wait on.
+
+    :param waiter_name: :data:`TRAINED_MODEL_INFERENCE_JOB_COMPLETE` or ``..._CANCELLED``.
+    :param job: The job's description or summary.
+    """
+    for acceptor in _acceptors(waiter_name):
+        if acceptor.matcher_func(job):
+            return acceptor.state
+    return "retry"
 
 
 class CleanRoomsMLHook(AwsBaseHook):
@@ -53,7 +81,7 @@ class CleanRoomsMLHook(AwsBaseHook):
     @cached_property
     def waiter_path(self) -> os.PathLike[str] | None:
         """This package's custom waiters; the Amazon hook would only look inside its own package."""
-        return Path(__file__).parents[1] / "waiters" / "cleanroomsml.json"
+        return WAITERS_PATH
 
     @property
     def client(self) -> CleanRoomsMLClient:

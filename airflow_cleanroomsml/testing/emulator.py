@@ -96,7 +96,8 @@ class Faults:
     :param error_every: Answer every Mth call with ``InternalServiceException`` (HTTP 500); 0 for never.
     :param latency: Seconds added before every answer.
     :param not_found_reads: A new job is not found (``ResourceNotFoundException``) by its first K
-        ``GetTrainedModelInferenceJob`` reads, as with eventual consistency after a start.
+        ``GetTrainedModelInferenceJob`` reads, and not listed until then, as with eventual
+        consistency after a start.
     :param reset_every: Reset the connection (TCP RST, no answer) on every Nth call; 0 for never.
     :param stall_every: Answer every Nth call only after ``stall_seconds``, so a client with a
         shorter ``read_timeout`` times out; 0 for never.
@@ -203,7 +204,8 @@ class CleanRoomsMLEmulator:
         ``CREATE_IN_PROGRESS`` (and a cancelled one in each cancel status). (default: 2.0)
     :param faults: Faults to inject. (default: none)
     :param reads_to_active: Make started jobs move one status per read instead of on the clock,
-        reaching ``ACTIVE`` on their Kth ``GetTrainedModelInferenceJob`` read, so that every wait
+        reaching ``ACTIVE`` on their Kth read (a ``GetTrainedModelInferenceJob`` of the job, or a
+        ``ListTrainedModelInferenceJobs`` page that shows it), so that every wait
         takes the same number of polls however slow the waiter is (benchmarks use it).
         (default: None, the clock)
     :param credential_lifetime: Seconds the credentials its STS ``AssumeRole`` hands out stay valid.
@@ -679,12 +681,15 @@ def _list(state: _State, membership_id: str, rest: list[str], body: dict, query:
         job
         for job in sorted(state.jobs.values(), key=lambda job: job.created, reverse=True)
         if job.membership_id == membership_id
+        and job.hidden_reads == 0  # not visible to Get yet: not listed either
         and query.get("trainedModelArn") in (None, job.attributes.get("trainedModelArn"))
         and query.get("trainedModelVersionIdentifier")
         in (None, job.attributes.get("trainedModelVersionIdentifier"))
     ]
     start = int(query.get("nextToken") or 0)
     page = jobs[start : start + max_results]
+    for job in page:
+        job.reads += 1  # a listing shows the job: a read, for jobs that move on reads
     result: dict[str, Any] = {"trainedModelInferenceJobs": [_summary(job, now) for job in page]}
     if start + max_results < len(jobs):
         result["nextToken"] = str(start + max_results)

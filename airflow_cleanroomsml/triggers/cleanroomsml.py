@@ -15,10 +15,13 @@ from airflow_cleanroomsml.hooks.cleanroomsml import (
     TRAINED_MODEL_INFERENCE_JOB_CANCELLED,
     TRAINED_MODEL_INFERENCE_JOB_COMPLETE,
     CleanRoomsMLHook,
+    waiter_state,
 )
 from airflow_cleanroomsml.inference_jobs import parse_job_arn
 from airflow_cleanroomsml.polling import JobPoller
+from airflow_cleanroomsml.triggers.loop_shared import loop_shared
 from airflow_cleanroomsml.triggers.shared_clients import client_key, shared_client
+from airflow_cleanroomsml.triggers.status_sweeps import MembershipStatusSweep, gather_seconds
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -30,12 +33,15 @@ class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
     """
     Poll a trained model inference job until a custom waiter decides, then fire one event.
 
-    Each poll is one ``GetTrainedModelInferenceJob`` call judged by the waiter ``WAITER``, so the
-    trigger and the synchronous waits share one definition of success and failure, and one policy
-    (:class:`~airflow_cleanroomsml.polling.JobPoller`) for everything else. The event is a dict
-    with ``status`` (``success``, ``error`` or ``timeout``), ``message``,
-    ``trained_model_inference_job_arn``, ``job_status`` (the last status seen, or None) and
-    ``status_details``.
+    Each poll reads the job's status and has the waiter ``WAITER`` judge it, so the trigger and the
+    synchronous waits share one definition of success and failure, and one policy
+    (:class:`~airflow_cleanroomsml.polling.JobPoller`) for everything else. Triggers on one event
+    loop share a client, and polls of one membership that coincide share one
+    ``ListTrainedModelInferenceJobs`` sweep (:mod:`~airflow_cleanroomsml.triggers.status_sweeps`);
+    a lone poll, a job the sweep did not list and a failed job are read with
+    ``GetTrainedModelInferenceJob``. The event is a dict with ``status`` (``success``, ``error``
+    or ``timeout``), ``message``, ``trained_model_inference_job_arn``, ``job_status`` (the last
+    status seen, or None) and ``status_details``.
 
     Errors that are still throttling or 5xx after botocore's own retries, and connection errors,
     use up one poll and the wait goes on; so do up to ``NOT_FOUND_READS_TOLERATED`` consecutive
@@ -126,32 +132,50 @@ class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
             self.deadline,
             self.waiter_delay,
         )
+        membership_identifier = self.waiter_args["membershipIdentifier"]
+        sweep_key = ("sweep", self._client_key, membership_identifier)
         try:
-            hook = self.hook()
-            async with shared_client(hook, self._client_key) as client:
-                waiter = hook.get_waiter(self.waiter_name, deferrable=True, client=client)
-                event = await self._poll(waiter, poller)
+            async with shared_client(self.hook(), self._client_key) as client:
+
+                async def open_sweep() -> MembershipStatusSweep:
+                    return MembershipStatusSweep(client, membership_identifier)
+
+                async with loop_shared(sweep_key, open_sweep, MembershipStatusSweep.close) as sweep:
+                    event = await self._poll(client, sweep, poller)
         except Exception as error:  # an event must say what happened; an escaping exception would not
             event = poller.event("error", f"Waiting failed with {type(error).__name__}: {error}")
         yield TriggerEvent(event)
 
-    async def _poll(self, waiter: Any, poller: JobPoller) -> dict[str, Any]:
-        from botocore.exceptions import ConnectionError as BotocoreConnectionError
-        from botocore.exceptions import HTTPClientError, WaiterError
-
+    async def _poll(self, client: Any, sweep: MembershipStatusSweep, poller: JobPoller) -> dict[str, Any]:
+        gather = gather_seconds(self.waiter_delay)
         while True:
-            error: Exception | None = None
-            try:
-                await waiter.wait(**self.waiter_args, WaiterConfig={"MaxAttempts": 1})
-            except (WaiterError, BotocoreConnectionError, HTTPClientError) as poll_error:
-                error = poll_error
-            event = poller.judge(error)
+            event = await self._read(client, sweep, poller, gather)
             if event is not None:
                 return event
             pause = poller.next_pause(self.waiter_delay)
             if pause is None:
                 return poller.timeout_event()
-            await asyncio.sleep(pause)
+            await asyncio.sleep(max(pause - gather, 0))  # the read gathers for the rest of the pause
+
+    async def _read(
+        self, client: Any, sweep: MembershipStatusSweep, poller: JobPoller, gather: float
+    ) -> dict[str, Any] | None:
+        """One poll: the job's summary from a sweep, or its description when the sweep cannot tell."""
+        from botocore.exceptions import ClientError, HTTPClientError
+        from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+        reading = await sweep.read(self.return_value, gather)
+        if isinstance(reading, BaseException):
+            return poller.judge_error(reading)
+        if reading is not None:
+            state = waiter_state(self.waiter_name, reading)
+            if state != "failure":  # a failure is judged on the description: it has statusDetails
+                return poller.judge_job(reading, state)
+        try:
+            job = await client.get_trained_model_inference_job(**self.waiter_args)
+        except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
+            return poller.judge_error(error)
+        return poller.judge_job(job, waiter_state(self.waiter_name, job))
 
     async def on_kill(self) -> None:
         """Cancel the job when a user kills the deferred task (called by Airflow 3.3 and later)."""

@@ -8,8 +8,7 @@ the first one loads botocore's models on the event loop, stalling every other tr
 event loop share one client, created once (the blocking part in a worker thread), counted by its
 users and closed when the last one is done.
 
-Clients are never shared across event loops (an aiohttp session belongs to the loop that made
-it), so the registry is keyed by the running loop, and forgets a loop when it is collected.
+Clients are never shared across event loops (see :mod:`~airflow_cleanroomsml.triggers.loop_shared`).
 """
 
 from __future__ import annotations
@@ -17,26 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from airflow_cleanroomsml.triggers.loop_shared import loop_shared
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
-
-
-@dataclass
-class _SharedClient:
-    ready: asyncio.Future[Any]
-    users: int = 0
-    creator: Any = None
-
-
-_registry: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _SharedClient]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def client_key(
@@ -75,27 +62,13 @@ async def shared_client(hook: CleanRoomsMLHook, key: str) -> AsyncIterator[Any]:
     :param hook: Builds the client if none exists yet for ``key``.
     :param key: From :func:`client_key`, for the hook's parameters.
     """
-    loop = asyncio.get_running_loop()
-    clients = _registry.setdefault(loop, {})
-    entry = clients.get(key)
-    if entry is None:
-        entry = clients[key] = _SharedClient(ready=loop.create_future())
-        entry.users += 1
-        try:
-            entry.creator = await asyncio.to_thread(_warm_up, hook)
-            entry.ready.set_result(await entry.creator.__aenter__())
-        except BaseException as error:
-            clients.pop(key, None)
-            entry.ready.set_exception(error)
-            entry.ready.exception()  # retrieved: the other waiters see it through the future
-            raise
-    else:
-        entry.users += 1
-    try:
-        yield await asyncio.shield(entry.ready)
-    finally:
-        entry.users -= 1
-        if entry.users == 0 and clients.get(key) is entry:
-            del clients[key]
-            if entry.creator is not None:
-                await entry.creator.__aexit__(None, None, None)
+
+    async def open_client() -> tuple[Any, Any]:
+        creator = await asyncio.to_thread(_warm_up, hook)
+        return creator, await creator.__aenter__()
+
+    async def close_client(opened: tuple[Any, Any]) -> None:
+        await opened[0].__aexit__(None, None, None)
+
+    async with loop_shared(("client", key), open_client, close_client) as (_, client):
+        yield client

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from airflow_cleanroomsml.triggers import shared_clients
+from airflow_cleanroomsml.triggers.loop_shared import shared_on_loop
 from airflow_cleanroomsml.triggers.shared_clients import client_key, shared_client
 
 
@@ -49,7 +49,7 @@ def test_users_on_one_loop_share_one_client_closed_after_the_last():
 
     async def main():
         clients = await asyncio.gather(*(use(FakeHook(factory), "k") for _ in range(50)))
-        return clients, dict(shared_clients._registry.get(asyncio.get_running_loop(), {}))
+        return clients, dict(shared_on_loop(asyncio.get_running_loop()))
 
     clients, left = asyncio.run(main())
     assert len({id(client) for client in clients}) == 1
