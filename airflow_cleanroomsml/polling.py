@@ -108,16 +108,23 @@ class JobPoller:
         """
         self.attempts += 1
         changed = job.get("status") != self.last.get("status")
-        self.last, self.not_found = job, 0
+        # Only what events and messages use: whole descriptions kept by a thousand waits between
+        # polls would be long-lived garbage for the collector to walk (full collections stall the loop).
+        self.last = {
+            "trainedModelInferenceJobArn": self.arn,
+            "status": job.get("status"),
+            "statusDetails": job.get("statusDetails"),
+        }
+        self.not_found = 0
         if state == "success":
             return self.event("success", f"Trained model inference job {self.arn} is {job.get('status')}")
         if state == "failure":
-            return self.event("error", describe_status(job))
+            return self.event("error", describe_status(self.last))
         # Transitions at INFO; the same status again at DEBUG: thousands of long waits stay quiet.
         log.log(
             logging.INFO if changed else logging.DEBUG,
             "%s (poll %d of %d)",
-            describe_status(job),
+            describe_status(self.last),
             self.attempts,
             self.max_attempts,
         )
@@ -177,13 +184,12 @@ class JobPoller:
             f"{time.monotonic() - self._started:.0f}s: {seen}",
         )
 
-    def event(self, status: str, message: str, job: dict[str, Any] | None = None) -> dict[str, Any]:
+    def event(self, status: str, message: str) -> dict[str, Any]:
         """A trigger event payload: outcome, message, ARN, last job status and its details."""
-        job = self.last if job is None else job
         return {
             "status": status,
             "message": message,
             "trained_model_inference_job_arn": self.arn,
-            "job_status": job.get("status"),
-            "status_details": job.get("statusDetails"),
+            "job_status": self.last.get("status"),
+            "status_details": self.last.get("statusDetails"),
         }

@@ -3,11 +3,16 @@ Triggerer cost: N concurrent waits on one asyncio loop, as Airflow's triggerer r
 
 For each trigger implementation (this provider's, and the baseline in ``baseline_trigger.py``) and
 each N, a fresh interpreter starts N jobs on the emulator (running as a separate process, so its
-work is not counted), then runs N triggers concurrently with a probe task that sleeps 10 ms and
-records how late it wakes. Each job is ACTIVE on its ``--polls``th read, so both
-implementations make the same polls however fast they are. Printed per run: peak RSS increment,
-CPU-seconds, the longest event-loop stall, wall time to all done, API calls, and every event's
-status; then the ratios to the baseline. One JSON line at the end.
+work is not counted), collects the setup's garbage, then runs N triggers concurrently (started
+one per loop turn, as Airflow's triggerer starts them) with a probe task that sleeps 10 ms and
+records how late it wakes. Each job is ACTIVE on its ``--polls``th read (a Get, or a list page
+that shows it), so both implementations make the same polls however fast they are. Printed per
+run: peak RSS increment, CPU-seconds, the longest event-loop stall, wall time to all done, read
+calls (Get and List), and every event's status; then the ratios to the baseline. One JSON line
+at the end. Before the N waits, each interpreter runs one wait alone, as the first wait of a
+fresh triggerer (botocore loads its data files then): its longest stall is printed apart. So are
+CPython's full garbage collections: their pauses scale with the whole process's heap (Airflow,
+botocore), and the stall outside them is what the waits themselves cost the loop.
 
     .venv/bin/python benchmarks/triggerer_cost.py [--n 100 1000] [--delay 2] [--polls 4]
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -33,6 +39,15 @@ IMPLEMENTATIONS = {
 }
 
 
+READS = ("GetTrainedModelInferenceJob", "ListTrainedModelInferenceJobs")
+
+
+def _read_calls(endpoint: str) -> dict[str, int]:
+    """The emulator's count of each read call so far."""
+    counts = json.loads(urllib.request.urlopen(f"{endpoint}/_emulator/calls").read())
+    return {operation: counts.get(operation, 0) for operation in READS}
+
+
 def _rss_kib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -40,20 +55,46 @@ def _rss_kib(field: str) -> int:
     return 0
 
 
-async def _probe(stop: asyncio.Event, stalls: list[float]) -> None:
+class _FullCollections:
+    """Times CPython's full (generation 2) garbage collections: pauses of the whole heap, not of a wait."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                self._started = time.perf_counter()
+            else:
+                self.pauses.append((self._started, time.perf_counter()))
+
+    def within(self, start: float, end: float) -> float:
+        """Seconds of full collections between ``start`` and ``end``."""
+        return sum(max(0.0, min(end, b) - max(start, a)) for a, b in self.pauses)
+
+
+async def _probe(stop: asyncio.Event, stalls: list[tuple[float, float]]) -> None:
+    """Sleep 10 ms again and again; record each wake-up's (start, lateness)."""
     while not stop.is_set():
         started = time.perf_counter()
         await asyncio.sleep(0.01)
-        stalls.append(time.perf_counter() - started - 0.01)
+        stalls.append((started, time.perf_counter() - started - 0.01))
 
 
 async def _run(triggers: list) -> list[dict]:
+    """Start the triggers as Airflow's ``TriggerRunner.create_triggers`` does, one task per loop turn."""
+
     async def first_event(trigger):
         async for event in trigger.run():
             return event.payload
         return {"status": "no event"}
 
-    return await asyncio.gather(*(first_event(trigger) for trigger in triggers))
+    tasks = []
+    for trigger in triggers:
+        tasks.append(asyncio.create_task(first_event(trigger)))
+        await asyncio.sleep(0)
+    return await asyncio.gather(*tasks)
 
 
 def one_run(implementation: str, n: int, delay: int, endpoint: str) -> dict:
@@ -68,31 +109,29 @@ def one_run(implementation: str, n: int, delay: int, endpoint: str) -> dict:
     membership = "00000000-0000-4000-8000-000000000001"
     client = boto3.client("cleanroomsml", endpoint_url=endpoint, region_name="us-east-1")
     prefix = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{membership}"
+    request = {
+        "membershipIdentifier": membership,
+        "trainedModelArn": f"{prefix}/trained-model/m",
+        "resourceConfig": {"instanceType": "ml.m5.xlarge"},
+        "outputConfiguration": {"members": [{"accountId": "123456789012"}]},
+        "dataSource": {"mlInputChannelArn": f"{prefix}/ml-input-channel/c"},
+    }
     arns = [
-        client.start_trained_model_inference_job(
-            membershipIdentifier=membership,
-            name=f"bench-{index}",
-            trainedModelArn=f"{prefix}/trained-model/m",
-            resourceConfig={"instanceType": "ml.m5.xlarge"},
-            outputConfiguration={"members": [{"accountId": "123456789012"}]},
-            dataSource={"mlInputChannelArn": f"{prefix}/ml-input-channel/c"},
-        )["trainedModelInferenceJobArn"]
-        for index in range(n)
-    ]
-    calls_before = json.loads(urllib.request.urlopen(f"{endpoint}/_emulator/calls").read()).get(
-        "GetTrainedModelInferenceJob", 0
-    )
-    triggers = [
-        trigger_class(
-            trained_model_inference_job_arn=arn,
-            membership_identifier=membership,
-            waiter_delay=delay,
-            waiter_max_attempts=100,
-        )
-        for arn in arns
+        client.start_trained_model_inference_job(name=f"bench-{index}", **request)[
+            "trainedModelInferenceJobArn"
+        ]
+        for index in range(n + 1)
     ]
 
-    async def measured() -> tuple[list[dict], list[float]]:
+    def trigger(arn: str, waiter_delay: int):
+        return trigger_class(
+            trained_model_inference_job_arn=arn,
+            membership_identifier=membership,
+            waiter_delay=waiter_delay,
+            waiter_max_attempts=100,
+        )
+
+    async def measured(triggers: list) -> tuple[list[dict], list[tuple[float, float]]]:
         stop, stalls = asyncio.Event(), []
         probe = asyncio.create_task(_probe(stop, stalls))
         events = await _run(triggers)
@@ -100,15 +139,24 @@ def one_run(implementation: str, n: int, delay: int, endpoint: str) -> dict:
         await probe
         return events, stalls
 
+    # The process's first wait loads botocore's data (a long-running triggerer has done so long ago);
+    # its stall is reported apart, and the N waits are measured in the warmed process.
+    _, cold_stalls = asyncio.run(measured([trigger(arns.pop(), 1)]))
+    calls_before = _read_calls(endpoint)
+    triggers = [trigger(arn, delay) for arn in arns]
+    gc.collect()  # the setup's garbage is not charged to the implementation measured
+    collections = _FullCollections()
+    gc.callbacks.append(collections)
     rss_before = _rss_kib("VmRSS")
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    events, stalls = asyncio.run(measured())
+    events, stalls = asyncio.run(measured(triggers))
     wall = time.perf_counter() - started
+    gc.callbacks.remove(collections)
+    outside_gc = [late - collections.within(start, start + 0.01 + late) for start, late in stalls]
     usage_after = resource.getrusage(resource.RUSAGE_SELF)
-    calls_after = json.loads(urllib.request.urlopen(f"{endpoint}/_emulator/calls").read())[
-        "GetTrainedModelInferenceJob"
-    ]
+    calls_after = _read_calls(endpoint)
+    calls = {operation: calls_after[operation] - calls_before[operation] for operation in READS}
     statuses: dict[str, int] = {}
     for event in events:
         statuses[event["status"]] = statuses.get(event["status"], 0) + 1
@@ -119,9 +167,13 @@ def one_run(implementation: str, n: int, delay: int, endpoint: str) -> dict:
         "cpu_seconds": round(
             usage_after.ru_utime - usage_before.ru_utime + usage_after.ru_stime - usage_before.ru_stime, 2
         ),
-        "longest_stall_ms": round(1000 * max(stalls, default=0.0), 1),
+        "longest_stall_ms": round(1000 * max((late for _, late in stalls), default=0.0), 1),
+        "stall_outside_gc_ms": round(1000 * max(outside_gc, default=0.0), 1),
+        "longest_full_gc_ms": round(1000 * max((b - a for a, b in collections.pauses), default=0.0), 1),
+        "first_wait_stall_ms": round(1000 * max((late for _, late in cold_stalls), default=0.0), 1),
         "wall_seconds": round(wall, 1),
-        "api_calls": calls_after - calls_before,
+        "api_calls": sum(calls.values()),
+        "calls": calls,
         "events": statuses,
     }
 
@@ -183,13 +235,23 @@ def main() -> None:
         emulator.terminate()
         emulator.wait(timeout=10)
 
-    columns = ("peak_rss_increment_mib", "cpu_seconds", "longest_stall_ms", "wall_seconds", "api_calls")
-    print(f"{'implementation':<10} {'N':>5} " + " ".join(f"{column:>22}" for column in columns) + "  events")
+    columns = (
+        "peak_rss_increment_mib",
+        "cpu_seconds",
+        "longest_stall_ms",
+        "wall_seconds",
+        "api_calls",
+        "stall_outside_gc_ms",
+        "longest_full_gc_ms",
+        "first_wait_stall_ms",
+    )
+    header = " ".join(f"{column:>22}" for column in columns)
+    print(f"{'implementation':<10} {'N':>5} {header}  events, calls")
     for run in runs:
         print(
             f"{run['implementation']:<10} {run['n']:>5} "
             + " ".join(f"{run[c]:>22}" for c in columns)
-            + f"  {run['events']}"
+            + f"  {run['events']} {run['calls']}"
         )
     ratios = {}
     for n in args.n:

@@ -357,8 +357,9 @@ class CleanRoomsMLEmulator:
             ``statusCode`` and ``message`` of a failure).
         :param membership_id: The membership that holds the job.
         :param name: The job's name.
-        :param step_seconds: Seconds per status; None moves one status per
-            ``GetTrainedModelInferenceJob`` read, which makes tests independent of time.
+        :param step_seconds: Seconds per status; None moves one status per read (a
+            ``GetTrainedModelInferenceJob``, or a list page that shows the job), which makes tests
+            independent of time.
         :param not_found_reads: Reads that answer ``ResourceNotFoundException`` first
             (default: ``faults.not_found_reads``).
         :param attributes: Further job attributes in the service's camelCase (``environment``…).

@@ -135,7 +135,7 @@ class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
         membership_identifier = self.waiter_args["membershipIdentifier"]
         sweep_key = ("sweep", self._client_key, membership_identifier)
         try:
-            async with shared_client(self.hook(), self._client_key) as client:
+            async with shared_client(self.hook, self._client_key) as client:
 
                 async def open_sweep() -> MembershipStatusSweep:
                     return MembershipStatusSweep(client, membership_identifier)
@@ -149,13 +149,16 @@ class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
     async def _poll(self, client: Any, sweep: MembershipStatusSweep, poller: JobPoller) -> dict[str, Any]:
         gather = gather_seconds(self.waiter_delay)
         while True:
+            # Polls start waiter_delay apart, however long a read took: the polls one sweep answered
+            # come back together for the next one, instead of spread out by their wake-up order.
+            poll_started = time.monotonic()
             event = await self._read(client, sweep, poller, gather)
             if event is not None:
                 return event
             pause = poller.next_pause(self.waiter_delay)
             if pause is None:
                 return poller.timeout_event()
-            await asyncio.sleep(max(pause - gather, 0))  # the read gathers for the rest of the pause
+            await asyncio.sleep(max(poll_started + pause - time.monotonic(), 0))
 
     async def _read(
         self, client: Any, sweep: MembershipStatusSweep, poller: JobPoller, gather: float
@@ -183,7 +186,7 @@ class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
             return
         from botocore.exceptions import ClientError
 
-        async with shared_client(self.hook(), self._client_key) as client:
+        async with shared_client(self.hook, self._client_key) as client:
             try:
                 await client.cancel_trained_model_inference_job(**self.waiter_args)
                 log.info("Task killed: asked to cancel trained model inference job %s.", self.return_value)

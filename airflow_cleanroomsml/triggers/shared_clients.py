@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_cleanroomsml.triggers.loop_shared import loop_shared
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 
@@ -55,16 +55,17 @@ def _warm_up(hook: CleanRoomsMLHook) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def shared_client(hook: CleanRoomsMLHook, key: str) -> AsyncIterator[Any]:
+async def shared_client(make_hook: Callable[[], CleanRoomsMLHook], key: str) -> AsyncIterator[Any]:
     """
     Use the running loop's client for ``key``, creating it on first use.
 
-    :param hook: Builds the client if none exists yet for ``key``.
+    :param make_hook: Makes the hook that builds the client, if none exists yet for ``key`` (only
+        then: a thousand waits sharing a client need not make a thousand hooks).
     :param key: From :func:`client_key`, for the hook's parameters.
     """
 
     async def open_client() -> tuple[Any, Any]:
-        creator = await asyncio.to_thread(_warm_up, hook)
+        creator = await asyncio.to_thread(_warm_up, make_hook())
         return creator, await creator.__aenter__()
 
     async def close_client(opened: tuple[Any, Any]) -> None:

@@ -11,9 +11,10 @@ The sweep is only ever a shortcut; the trigger reads a job with ``GetTrainedMode
 whenever the sweep cannot answer for it:
 
 - too few polls coincide (:data:`SWEEP_MIN_JOBS`) for a list page to be cheaper than Gets;
-- the job was not in the pages read: paging stops as soon as the pages no longer pay for
-  themselves (fewer jobs found than pages read), so a sweep never costs more than one call beyond
-  the Gets it replaces, however many older jobs the membership holds;
+- the job was not in the pages read: paging stops when it has made as many calls as there are
+  jobs still missing, so a sweep costs one call per 100 jobs when the polled jobs are among the
+  membership's newest, and at worst twice the Gets it replaces when hundreds of other jobs are
+  listed before them;
 - the job's summary shows a failure: summaries lack ``statusDetails``, and the error must carry them;
 - the credentials may not list (``AccessDeniedException``: this sweep stops trying), or the list
   call failed for another non-transient reason.
@@ -27,9 +28,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from airflow_cleanroomsml.polling import is_transient
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,8 @@ DELIVERY_CHUNK = 100
 """Polls woken per event-loop iteration when a sweep delivers: wakes a thousand without a stall."""
 
 Reading: TypeAlias = dict[str, Any] | BaseException | None
-"""A job's summary, the sweep's transient error, or None: not answered, read the job with Get."""
+"""A job's listed ``status`` (with its ARN), the sweep's transient error, or None: read it with Get."""
+_Polls: TypeAlias = "dict[str, list[asyncio.Future[Reading]]]"
 
 
 def gather_seconds(waiter_delay: float) -> float:
@@ -62,7 +67,7 @@ class MembershipStatusSweep:
     def __init__(self, client: Any, membership_identifier: str) -> None:
         self._client = client
         self._membership = membership_identifier
-        self._gathering: dict[str, list[asyncio.Future[Reading]]] | None = None
+        self._gathering: _Polls | None = None
         self._sweeps: set[asyncio.Task[None]] = set()
         self.list_denied = False
 
@@ -72,7 +77,8 @@ class MembershipStatusSweep:
 
         :param trained_model_inference_job_arn: The job's ARN.
         :param gather_seconds: How long a sweep this poll opens waits for other polls to join it.
-        :return: The job's summary; the sweep's transient error (count it as a failed poll); or
+        :return: The job's listed status (``trainedModelInferenceJobArn`` and ``status``); the
+            sweep's transient error (count it as a failed poll); or
             None when the sweep did not answer for this job (read it with Get).
         """
         if self.list_denied:
@@ -80,31 +86,41 @@ class MembershipStatusSweep:
         future: asyncio.Future[Reading] = asyncio.get_running_loop().create_future()
         if self._gathering is None:
             self._gathering = {}
-            sweep = asyncio.create_task(self._sweep_after(gather_seconds))
+            sweep = asyncio.create_task(self._sweep_after(self._gathering, gather_seconds))
             self._sweeps.add(sweep)
             sweep.add_done_callback(self._sweeps.discard)
         self._gathering.setdefault(trained_model_inference_job_arn, []).append(future)
         return await future
 
     async def close(self) -> None:
-        """Stop the sweeps still gathering or running (their polls are gone)."""
+        """Stop the sweeps still gathering or running; a poll still waiting is left to Get."""
         for sweep in list(self._sweeps):
             sweep.cancel()
         await asyncio.gather(*self._sweeps, return_exceptions=True)
+        if self._gathering is not None:  # its sweep was cancelled before it could start
+            _answer(self._gathering.items(), {})
+            self._gathering = None
 
-    async def _sweep_after(self, gather_seconds: float) -> None:
-        await asyncio.sleep(gather_seconds)
-        polls, self._gathering = self._gathering or {}, None
-        wanted = {arn for arn, futures in polls.items() if not all(future.done() for future in futures)}
+    async def _sweep_after(self, polls: _Polls, gather_seconds: float) -> None:
         readings: dict[str, Reading] = {}
-        if len(wanted) >= SWEEP_MIN_JOBS:
-            readings = await self._sweep(wanted)
-        for index, (arn, futures) in enumerate(polls.items()):
-            if index and index % DELIVERY_CHUNK == 0:
+        try:
+            await asyncio.sleep(gather_seconds)
+            self._gathering = None
+            wanted = {arn for arn, futures in polls.items() if not all(future.done() for future in futures)}
+            if len(wanted) >= SWEEP_MIN_JOBS:
+                readings = await self._sweep(wanted)
+        except Exception:
+            log.exception("Sweeping membership %s failed; its polls read with Get.", self._membership)
+        except BaseException:  # cancelled: no poll may wait for a sweep that will not come
+            if self._gathering is polls:
+                self._gathering = None
+            _answer(polls.items(), {})
+            raise
+        items = list(polls.items())
+        for start in range(0, len(items), DELIVERY_CHUNK):
+            if start:
                 await asyncio.sleep(0)  # let the polls woken so far run before waking more
-            for future in futures:
-                if not future.done():
-                    future.set_result(readings.get(arn))
+            _answer(items[start : start + DELIVERY_CHUNK], readings)
 
     async def _sweep(self, wanted: set[str]) -> dict[str, Reading]:
         from botocore.exceptions import ClientError, HTTPClientError
@@ -121,12 +137,12 @@ class MembershipStatusSweep:
                 )
                 pages += 1
                 for summary in response.get("trainedModelInferenceJobs", []):
-                    if summary.get("trainedModelInferenceJobArn") in wanted:
-                        found[summary["trainedModelInferenceJobArn"]] = summary
+                    arn = summary.get("trainedModelInferenceJobArn")
+                    if arn in wanted:  # only what the waiters judge: see JobPoller.judge_job
+                        found[arn] = {"trainedModelInferenceJobArn": arn, "status": summary.get("status")}
                 token = response.get("nextToken")
-                # Another page only while the pages so far paid for themselves (each job found is a
-                # Get saved) and it could save more than one Get.
-                if not token or len(wanted) - len(found) <= 1 or pages > len(found):
+                # Another page only while it could still be cheaper than the Gets of the jobs missing.
+                if not token or pages >= len(wanted) - len(found):
                     break
         except (BotocoreConnectionError, HTTPClientError) as error:
             return dict.fromkeys(wanted, error)
@@ -149,3 +165,10 @@ class MembershipStatusSweep:
             len(wanted),
         )
         return found
+
+
+def _answer(polls: Iterable[tuple[str, list[asyncio.Future[Reading]]]], readings: dict[str, Reading]) -> None:
+    for arn, futures in polls:
+        for future in futures:
+            if not future.done():
+                future.set_result(readings.get(arn))

@@ -39,7 +39,7 @@ class FakeHook:
 
 
 async def use(hook, key, hold: float = 0.02):
-    async with shared_client(hook, key) as client:
+    async with shared_client(lambda: hook, key) as client:
         await asyncio.sleep(hold)
         return client
 
