@@ -14,7 +14,7 @@ fresh triggerer (botocore loads its data files then): its longest stall is print
 CPython's full garbage collections: their pauses scale with the whole process's heap (Airflow,
 botocore), and the stall outside them is what the waits themselves cost the loop.
 
-    .venv/bin/python benchmarks/triggerer_cost.py [--n 100 1000] [--delay 2] [--polls 4]
+    .venv/bin/python benchmarks/triggerer_cost.py [--n 100 1000] [--delay 2] [--polls 4] [--only ours]
 """
 
 from __future__ import annotations
@@ -184,6 +184,9 @@ def main() -> None:
     parser.add_argument("--delay", type=int, default=2, help="seconds between polls")
     parser.add_argument("--polls", type=int, default=4, help="polls each job takes to be ACTIVE")
     parser.add_argument(
+        "--only", choices=sorted(IMPLEMENTATIONS), help="measure one implementation (no ratios)"
+    )
+    parser.add_argument(
         "--child", nargs=4, metavar=("IMPL", "N", "DELAY", "ENDPOINT"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -225,7 +228,7 @@ def main() -> None:
         }
         runs = []
         for n in args.n:
-            for implementation in IMPLEMENTATIONS:
+            for implementation in [args.only] if args.only else IMPLEMENTATIONS:
                 output = subprocess.run(
                     [sys.executable, __file__, "--child", implementation, str(n), str(args.delay), endpoint],
                     env=env, capture_output=True, text=True, check=True,
@@ -254,7 +257,7 @@ def main() -> None:
             + f"  {run['events']} {run['calls']}"
         )
     ratios = {}
-    for n in args.n:
+    for n in [] if args.only else args.n:
         ours, baseline = (
             next(r for r in runs if r["n"] == n and r["implementation"] == i) for i in IMPLEMENTATIONS
         )

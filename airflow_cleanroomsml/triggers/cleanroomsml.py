@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import zlib
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.amazon.aws.triggers.base import AwsBaseWaiterTrigger
@@ -148,17 +149,23 @@ class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
 
     async def _poll(self, client: Any, sweep: MembershipStatusSweep, poller: JobPoller) -> dict[str, Any]:
         gather = gather_seconds(self.waiter_delay)
+        # Polls start waiter_delay apart on a schedule fixed when the wait begins, however long a
+        # read takes, so the polls one sweep answered come back together for the next. Each wait's
+        # schedule is offset within half the gathering window (by its ARN), so that a thousand
+        # waits do not all wake in the same turn of the event loop.
+        offset = gather / 2 * zlib.crc32(self.return_value.encode()) / 2**32
+        poll_at = time.monotonic() + offset
         while True:
-            # Polls start waiter_delay apart, however long a read took: the polls one sweep answered
-            # come back together for the next one, instead of spread out by their wake-up order.
-            poll_started = time.monotonic()
+            await asyncio.sleep(max(poll_at - time.monotonic(), 0))
             event = await self._read(client, sweep, poller, gather)
             if event is not None:
                 return event
             pause = poller.next_pause(self.waiter_delay)
             if pause is None:
                 return poller.timeout_event()
-            await asyncio.sleep(max(poll_started + pause - time.monotonic(), 0))
+            now = time.monotonic()
+            # A read that took longer than the interval is followed by one poll at once, not a burst.
+            poll_at = min(max(poll_at + self.waiter_delay, now), now + pause)
 
     async def _read(
         self, client: Any, sweep: MembershipStatusSweep, poller: JobPoller, gather: float

@@ -43,7 +43,7 @@ PAGE_SIZE = 100
 """Summaries per ``ListTrainedModelInferenceJobs`` call: the API's maximum."""
 MAX_GATHER_SECONDS = 0.5
 """The longest a poll waits for others to join its sweep."""
-DELIVERY_CHUNK = 100
+DELIVERY_CHUNK = 20
 """Polls woken per event-loop iteration when a sweep delivers: wakes a thousand without a stall."""
 
 Reading: TypeAlias = dict[str, Any] | BaseException | None
