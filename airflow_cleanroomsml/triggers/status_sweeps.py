@@ -109,18 +109,17 @@ class MembershipStatusSweep:
             wanted = {arn for arn, futures in polls.items() if not all(future.done() for future in futures)}
             if len(wanted) >= SWEEP_MIN_JOBS:
                 readings = await self._sweep(wanted)
+            items = list(polls.items())
+            for start in range(0, len(items) - DELIVERY_CHUNK, DELIVERY_CHUNK):
+                _answer(items[start : start + DELIVERY_CHUNK], readings)
+                await asyncio.sleep(0)  # let the polls woken so far run before waking more
         except Exception:
             log.exception("Sweeping membership %s failed; its polls read with Get.", self._membership)
-        except BaseException:  # cancelled: no poll may wait for a sweep that will not come
+        finally:
+            # The last chunk; or, after a bug or a cancellation, every poll still waiting.
             if self._gathering is polls:
                 self._gathering = None
-            _answer(polls.items(), {})
-            raise
-        items = list(polls.items())
-        for start in range(0, len(items), DELIVERY_CHUNK):
-            if start:
-                await asyncio.sleep(0)  # let the polls woken so far run before waking more
-            _answer(items[start : start + DELIVERY_CHUNK], readings)
+            _answer(polls.items(), readings)
 
     async def _sweep(self, wanted: set[str]) -> dict[str, Reading]:
         from botocore.exceptions import ClientError, HTTPClientError
