@@ -69,10 +69,11 @@ def main() -> None:
     compileall.compile_dir(airflow_cleanroomsml.__path__[0], quiet=1)
     results = {}
     for scenario, preloaded in SCENARIOS.items():
-        # Interleave the candidates so that machine noise hits both alike.
+        # Interleave the candidates, alternating which goes first, so that noise hits both alike.
         samples: dict[str, list[float]] = {name: [] for name in CANDIDATES}
-        for _ in range(args.samples):
-            for name, modules in CANDIDATES.items():
+        for index in range(args.samples):
+            order = list(CANDIDATES.items())
+            for name, modules in order[::-1] if index % 2 else order:
                 samples[name].append(sample(preloaded, modules))
         medians = {name: statistics.median(values) for name, values in samples.items()}
         ours, baseline = medians.values()
