@@ -2,10 +2,13 @@
 How a wait for a job judges each poll and when it gives up: one policy for the trigger and the
 operators' synchronous waits.
 
-Each poll is one ``waiter.wait(..., WaiterConfig={"MaxAttempts": 1})`` with a custom waiter from
-``waiters/cleanroomsml.json``, so the waiter JSON alone says which statuses succeed and which
-fail. :class:`JobPoller` turns what that poll raised (or that it returned) into either a final
-event or "poll again", and bounds the wait by attempts and by an absolute deadline.
+A custom waiter from ``waiters/cleanroomsml.json`` judges every reading of a job, so the waiter
+JSON alone says which statuses succeed and which fail: a worker-side wait polls with
+``waiter.wait(..., WaiterConfig={"MaxAttempts": 1})`` (:meth:`JobPoller.judge`), and the trigger
+applies the same waiter's acceptors to what it read (:meth:`JobPoller.judge_job`, with
+:func:`~airflow_cleanroomsml.hooks.cleanroomsml.waiter_state`). :class:`JobPoller` turns each
+poll into either a final event or "poll again", and bounds the wait by attempts and by an absolute
+deadline.
 """
 
 from __future__ import annotations

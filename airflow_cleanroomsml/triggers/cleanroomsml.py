@@ -170,7 +170,7 @@ class _TrainedModelInferenceJobTrigger(AwsBaseWaiterTrigger):
     async def _read(
         self, client: Any, sweep: MembershipStatusSweep, poller: JobPoller, gather: float
     ) -> dict[str, Any] | None:
-        """One poll: the job's summary from a sweep, or its description when the sweep cannot tell."""
+        """One poll: the job's listed status from a sweep, or its description when the sweep cannot tell."""
         from botocore.exceptions import ClientError, HTTPClientError
         from botocore.exceptions import ConnectionError as BotocoreConnectionError
 

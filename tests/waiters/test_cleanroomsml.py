@@ -13,6 +13,7 @@ from airflow_cleanroomsml.hooks.cleanroomsml import (
     TRAINED_MODEL_INFERENCE_JOB_CANCELLED,
     TRAINED_MODEL_INFERENCE_JOB_COMPLETE,
     CleanRoomsMLHook,
+    waiter_state,
 )
 from airflow_cleanroomsml.inference_jobs import FAILURE_STATES, INTERMEDIATE_STATES, SUCCESS_STATES
 from tests.helpers import ALL_STATUSES, JOB_ARN, MEMBERSHIP_ID, job_description
@@ -78,3 +79,14 @@ def test_cancelled_waiter_verdict_for_every_status(status):
             waiter.wait(**args, WaiterConfig={"MaxAttempts": 1})
     terminal = status in _expected("failure", TRAINED_MODEL_INFERENCE_JOB_CANCELLED)
     assert ("terminal failure" in error.value.kwargs["reason"]) is terminal
+
+
+@pytest.mark.parametrize("waiter_name", list(SUCCESS_STATUS_OF_WAITER))
+@pytest.mark.parametrize("status", [*ALL_STATUSES, "SOME_FUTURE_STATUS"])
+def test_waiter_state_of_a_reading_is_the_waiter_json_s_verdict(waiter_name, status):
+    """What the trigger judges list summaries and descriptions with, without calling the waiter."""
+    acceptors = json.loads(WAITER_FILE.read_text())["waiters"][waiter_name]["acceptors"]
+    expected = next((a["state"] for a in acceptors if a["expected"] == status), "retry")
+    summary = {"trainedModelInferenceJobArn": JOB_ARN, "status": status}
+    assert waiter_state(waiter_name, summary) == expected
+    assert waiter_state(waiter_name, job_description(status)) == expected
