@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_cleanroomsml.inference_jobs import InvalidArgumentError
 from airflow_cleanroomsml.operators.cleanroomsml import (
     CleanRoomsMLCancelTrainedModelInferenceJobOperator,
     CleanRoomsMLGetTrainedModelInferenceJobOperator,
@@ -15,6 +14,7 @@ from airflow_cleanroomsml.operators.cleanroomsml import (
 )
 from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
 from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobCompleteTrigger
+from airflow_cleanroomsml.validation import InvalidArgumentError
 from tests.helpers import JOB_ARN, MEMBERSHIP_ID
 
 PREFIX = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{MEMBERSHIP_ID}"

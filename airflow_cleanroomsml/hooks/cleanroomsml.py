@@ -2,58 +2,60 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import time
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
-from airflow_cleanroomsml.inference_jobs import TERMINAL_STATES, resolve_job_reference, validate_membership_id
-from airflow_cleanroomsml.polling import JobPoller
+from airflow_cleanroomsml.kinds import TRAINED_MODEL_INFERENCE_JOB, WAITERS_FILE, validate_membership_id
+from airflow_cleanroomsml.waiting import JobWait, PollSchedule, judge
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Mapping
 
-    from botocore.waiter import AcceptorConfig
     from mypy_boto3_cleanroomsml import CleanRoomsMLClient
     from mypy_boto3_cleanroomsml.type_defs import TrainedModelInferenceJobSummaryTypeDef
 
-TRAINED_MODEL_INFERENCE_JOB_COMPLETE = "trained_model_inference_job_complete"
+    from airflow_cleanroomsml.kinds import JobKind
+    from airflow_cleanroomsml.waiting import JobEvent
+
+TRAINED_MODEL_INFERENCE_JOB_COMPLETE = TRAINED_MODEL_INFERENCE_JOB.waiter("complete")
 """The custom waiter in ``waiters/cleanroomsml.json``: ACTIVE succeeds; the failure statuses fail it."""
-TRAINED_MODEL_INFERENCE_JOB_CANCELLED = "trained_model_inference_job_cancelled"
+TRAINED_MODEL_INFERENCE_JOB_CANCELLED = TRAINED_MODEL_INFERENCE_JOB.waiter("cancelled")
 """The custom waiter in ``waiters/cleanroomsml.json``: INACTIVE succeeds; CANCEL_FAILED or finishing fails."""
-SUCCESS_STATUS_OF_WAITER = {
-    TRAINED_MODEL_INFERENCE_JOB_COMPLETE: "ACTIVE",
-    TRAINED_MODEL_INFERENCE_JOB_CANCELLED: "INACTIVE",
-}
-WAITERS_PATH = Path(__file__).parents[1] / "waiters" / "cleanroomsml.json"
+WAITERS_PATH = WAITERS_FILE
 
 
-@functools.cache
-def _acceptors(waiter_name: str) -> list[AcceptorConfig]:
-    from botocore.waiter import WaiterModel
+def method_name(operation: str) -> str:
+    """The boto3 client method of an API operation: ``GetTrainedModel`` → ``get_trained_model``."""
+    from botocore import xform_name
 
-    return WaiterModel(json.loads(WAITERS_PATH.read_text())).get_waiter(waiter_name).acceptors
+    return xform_name(operation)
 
 
-def waiter_state(waiter_name: str, job: Mapping[str, Any]) -> str:
-    """
-    What a custom waiter decides for one reading of a job: ``success``, ``failure`` or ``retry``.
+def not_listed(kind: JobKind, label: str) -> Exception:
+    """The error for a resource its list call does not show, as the service says not found."""
+    from botocore.exceptions import ClientError
 
-    The reading may be a ``GetTrainedModelInferenceJob`` response or a list summary: the waiters
-    only look at ``status``. As in botocore's waiter, a status no acceptor names means wait on.
+    return ClientError(
+        {
+            "Error": {
+                "Code": "ResourceNotFoundException",
+                "Message": f"{kind.name.capitalize()} {label} is not listed.",
+            },
+            "ResponseMetadata": {"HTTPStatusCode": 404},
+        },
+        kind.list or "List",
+    )
 
-    :param waiter_name: :data:`TRAINED_MODEL_INFERENCE_JOB_COMPLETE` or ``..._CANCELLED``.
-    :param job: The job's description or summary.
-    """
-    for acceptor in _acceptors(waiter_name):
-        if acceptor.matcher_func(job):
-            return acceptor.state
-    return "retry"
+
+def _find(
+    kind: JobKind, summaries: list[dict[str, Any]], reference: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    wanted = reference[kind.match_by]
+    return next((summary for summary in summaries if summary.get(kind.match_by) == wanted), None)
 
 
 class CleanRoomsMLHook(AwsBaseHook):
@@ -66,6 +68,11 @@ class CleanRoomsMLHook(AwsBaseHook):
     synchronous and the asynchronous client: that is how VPC endpoints and the bundled emulator
     are reached.
 
+    Every kind of resource (:mod:`airflow_cleanroomsml.kinds`) is read, listed, cancelled and waited
+    for by the same methods here, synchronous (``read``, ``list_resources``, ``cancel``, ``wait``)
+    and asynchronous (``aread``, ``alist_page``, ``acancel``, given the aiobotocore client); the
+    named methods (``get_trained_model_inference_job``...) are the API's calls for one kind.
+
     .. seealso::
         - https://boto3.amazonaws.com/v1/documentation/api/latest/reference/services/cleanroomsml.html
         - :class:`airflow.providers.amazon.aws.hooks.base_aws.AwsBaseHook`
@@ -77,16 +84,205 @@ class CleanRoomsMLHook(AwsBaseHook):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["client_type"] = "cleanroomsml"
         super().__init__(*args, **kwargs)
+        self._looked_up: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     @cached_property
     def waiter_path(self) -> os.PathLike[str] | None:
         """This package's custom waiters; the Amazon hook would only look inside its own package."""
-        return WAITERS_PATH
+        return WAITERS_FILE
 
     @property
     def client(self) -> CleanRoomsMLClient:
         """The cached boto3 ``cleanroomsml`` client (``conn``, typed)."""
         return self.conn
+
+    def asked(self) -> str:
+        """Where this hook's calls go, for messages: the region and the connection."""
+        return (
+            f"region {self.conn_region_name or self.client.meta.region_name}, connection {self.aws_conn_id!r}"
+        )
+
+    # -- any kind ------------------------------------------------------------------------------
+
+    def call(self, operation: str, **request: Any) -> dict[str, Any]:
+        """Make one API call by its operation name (``GetTrainedModel``) with a camelCase request."""
+        return dict(getattr(self.client, method_name(operation))(**request))
+
+    def read(self, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
+        """
+        Read one resource: its description, or for a kind without a Get call, its list summary.
+
+        :param kind: The resource's kind.
+        :param reference: Its reference (:meth:`~airflow_cleanroomsml.kinds.JobKind.reference`).
+        :raises botocore.exceptions.ClientError: ``ResourceNotFoundException`` when it is not found
+            (or not listed).
+        """
+        if kind.get is not None:
+            return self.call(kind.get, **reference)
+        request = self.list_request(kind, reference)
+        summary = _find(kind, self.list_resources(kind, **request), reference)
+        if summary is None:
+            raise not_listed(kind, kind.label(reference))
+        return summary
+
+    def list_request(self, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
+        """The list call's request for a reference, with what the kind's lookups find (cached)."""
+        key = (kind.name, *sorted(reference.items()))
+        if key not in self._looked_up:
+            known = dict(reference)
+            for lookup in kind.lookups:
+                response = self.call(lookup.operation, **{k: known[v] for k, v in lookup.request.items()})
+                known.update({k: response[v] for k, v in lookup.take.items()})
+            self._looked_up[key] = known
+        known = self._looked_up[key]
+        return {member: known[source] for member, source in kind.list_request.items() if source in known}
+
+    def list_resources(self, kind: JobKind, **request: Any) -> list[dict[str, Any]]:
+        """
+        Every summary a kind's list call returns for ``request`` (all pages).
+
+        :param kind: The kind to list.
+        :param request: The list call's request in the API's camelCase (filters, parent).
+        """
+        if kind.list is None or kind.list_key is None:
+            raise ValueError(f"A {kind.name} cannot be listed.")
+        pages = self.client.get_paginator(method_name(kind.list)).paginate(**request)  # type: ignore[call-overload]
+        return [summary for page in pages for summary in page[kind.list_key]]
+
+    def cancel(self, kind: JobKind, reference: Mapping[str, Any]) -> bool:
+        """
+        Cancel a resource; one that has already finished, or is already being cancelled, is left as it is.
+
+        :return: True if this call asked for the cancellation, False if it was past cancelling.
+        """
+        if kind.cancel is None:
+            raise ValueError(f"A {kind.name} cannot be cancelled.")
+        try:
+            self.call(kind.cancel, **reference)
+        except self.client.exceptions.ConflictException:
+            status = self.read(kind, reference).get("status")
+            if not self.can_cancel(kind, status):
+                self.log.info(
+                    "%s %s is %s: nothing to cancel.", kind.name.capitalize(), kind.label(reference), status
+                )
+                return False
+            raise
+        self.log.info("Asked to cancel %s %s.", kind.name, kind.label(reference))
+        return True
+
+    @staticmethod
+    def can_cancel(kind: JobKind, status: str | None) -> bool:
+        """Whether a resource in ``status`` can still be cancelled: it is neither done nor being cancelled."""
+        verdict = judge(kind, kind.waiter("complete"), {"status": status})
+        return verdict == "retry" and not str(status).startswith("CANCEL_")
+
+    def wait(
+        self,
+        kind: JobKind,
+        reference: Mapping[str, Any],
+        waiter_name: str,
+        schedule: PollSchedule,
+        reads_done: int = 0,
+    ) -> JobEvent:
+        """
+        Read a resource in this process until its waiter decides, or the schedule's reads or time run out.
+
+        The same policy as the trigger's (:class:`~airflow_cleanroomsml.waiting.JobWait`).
+
+        :param kind: The resource's kind.
+        :param reference: Its reference.
+        :param waiter_name: Which of the kind's waiters judges each reading.
+        :param schedule: When reads are due, and how many.
+        :param reads_done: Reads of this wait already made.
+        :return: The final event: ``status`` is ``success``, ``error`` or ``timeout``.
+        """
+        from botocore.exceptions import ClientError, HTTPClientError
+        from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+        wait = JobWait(kind, waiter_name, reference, schedule, reads_done)
+        while True:
+            due = wait.next_read_at()
+            if due is None:
+                return wait.timeout_event()
+            time.sleep(max(due - time.time(), 0))
+            try:
+                event = wait.record(self.read(kind, reference))
+            except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
+                event = wait.record_error(error, self.asked())
+            if event is not None:
+                return event
+
+    # -- any kind, asynchronously, with a shared aiobotocore client -------------------------------
+
+    @staticmethod
+    async def aread(
+        client: Any, kind: JobKind, reference: Mapping[str, Any], list_request: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """
+        Read one resource with an aiobotocore client: its description, or its list summary.
+
+        :param client: The aiobotocore ``cleanroomsml`` client.
+        :param kind: The resource's kind.
+        :param reference: Its reference.
+        :param list_request: Its list call's request (from :meth:`alist_request`), for a kind
+            without a Get call.
+        """
+        if kind.get is not None:
+            return dict(await getattr(client, method_name(kind.get))(**reference))
+        token = None
+        while True:
+            page = await CleanRoomsMLHook.alist_page(client, kind, list_request, token)
+            summary = _find(kind, page.get(kind.list_key or "", []), reference)
+            if summary is not None:
+                return summary
+            token = page.get("nextToken")
+            if not token:
+                raise not_listed(kind, kind.label(reference))
+
+    @staticmethod
+    async def alist_request(client: Any, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
+        """The list call's request for a reference, with what the kind's lookups find."""
+        known = dict(reference)
+        for lookup in kind.lookups:
+            response = await getattr(client, method_name(lookup.operation))(
+                **{k: known[v] for k, v in lookup.request.items()}
+            )
+            known.update({k: response[v] for k, v in lookup.take.items()})
+        return {member: known[source] for member, source in kind.list_request.items() if source in known}
+
+    @staticmethod
+    async def alist_page(
+        client: Any, kind: JobKind, request: Mapping[str, Any], token: str | None = None, page_size: int = 100
+    ) -> dict[str, Any]:
+        """One page of a kind's list call (``page_size`` summaries at most; 100 is the API's maximum)."""
+        if kind.list is None:
+            raise ValueError(f"A {kind.name} cannot be listed.")
+        return dict(
+            await getattr(client, method_name(kind.list))(
+                **request, maxResults=page_size, **({"nextToken": token} if token else {})
+            )
+        )
+
+    @staticmethod
+    async def acancel(client: Any, kind: JobKind, reference: Mapping[str, Any]) -> bool:
+        """
+        Cancel a resource with an aiobotocore client; one past cancelling is left as it is.
+
+        :return: True if this call asked for the cancellation, False if it was past cancelling.
+        """
+        from botocore.exceptions import ClientError
+
+        if kind.cancel is None:
+            raise ValueError(f"A {kind.name} cannot be cancelled.")
+        try:
+            await getattr(client, method_name(kind.cancel))(**reference)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConflictException":
+                raise
+            return False
+        return True
+
+    # -- trained model inference jobs -------------------------------------------------------------
 
     def get_trained_model_inference_job(
         self, trained_model_inference_job_arn: str, membership_identifier: str | None = None
@@ -99,11 +295,12 @@ class CleanRoomsMLHook(AwsBaseHook):
             ARN when omitted, and checked against it when given.
         :return: The response, with boto3's ``datetime`` values and ``ResponseMetadata``.
         """
-        job = resolve_job_reference(trained_model_inference_job_arn, membership_identifier)
-        return dict(
-            self.client.get_trained_model_inference_job(
-                membershipIdentifier=job.membership_id, trainedModelInferenceJobArn=job.arn
-            )
+        return self.read(
+            TRAINED_MODEL_INFERENCE_JOB,
+            TRAINED_MODEL_INFERENCE_JOB.reference(
+                trained_model_inference_job_arn=trained_model_inference_job_arn,
+                membership_identifier=membership_identifier,
+            ),
         )
 
     def start_trained_model_inference_job(self, **request: Any) -> str:
@@ -127,19 +324,13 @@ class CleanRoomsMLHook(AwsBaseHook):
         :param membership_identifier: The membership holding the job (default: the one in the ARN).
         :return: True if this call asked for the cancellation, False if the job was past cancelling.
         """
-        job = resolve_job_reference(trained_model_inference_job_arn, membership_identifier)
-        try:
-            self.client.cancel_trained_model_inference_job(
-                membershipIdentifier=job.membership_id, trainedModelInferenceJobArn=job.arn
-            )
-        except self.client.exceptions.ConflictException:
-            status = self.get_trained_model_inference_job(job.arn)["status"]
-            if status in TERMINAL_STATES or status.startswith("CANCEL_"):
-                self.log.info("Trained model inference job %s is %s: nothing to cancel.", job.arn, status)
-                return False
-            raise
-        self.log.info("Asked to cancel trained model inference job %s.", job.arn)
-        return True
+        return self.cancel(
+            TRAINED_MODEL_INFERENCE_JOB,
+            TRAINED_MODEL_INFERENCE_JOB.reference(
+                trained_model_inference_job_arn=trained_model_inference_job_arn,
+                membership_identifier=membership_identifier,
+            ),
+        )
 
     def list_trained_model_inference_jobs(
         self,
@@ -154,7 +345,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         :param trained_model_arn: Only jobs of this trained model.
         :param trained_model_version_identifier: Only jobs of this version of the trained model.
         """
-        filters: dict[str, Any] = {
+        filters = {
             key: value
             for key, value in (
                 ("trainedModelArn", trained_model_arn),
@@ -162,11 +353,13 @@ class CleanRoomsMLHook(AwsBaseHook):
             )
             if value
         }
-        pages = self.client.get_paginator("list_trained_model_inference_jobs").paginate(
-            membershipIdentifier=validate_membership_id(membership_identifier), **filters
+        jobs = self.list_resources(
+            TRAINED_MODEL_INFERENCE_JOB,
+            membershipIdentifier=validate_membership_id(membership_identifier),
+            **filters,
         )
-        jobs = [job for page in pages for job in page["trainedModelInferenceJobs"]]
-        return sorted(jobs, key=lambda job: job["createTime"], reverse=True)
+        newest_first = sorted(jobs, key=lambda job: job["createTime"], reverse=True)
+        return newest_first  # type: ignore[return-value]  # the list call's summaries
 
     def wait_for_trained_model_inference_job(
         self,
@@ -176,11 +369,9 @@ class CleanRoomsMLHook(AwsBaseHook):
         waiter_delay: float = 30,
         waiter_max_attempts: int = 120,
         deadline: float | None = None,
-    ) -> dict[str, Any]:
+    ) -> JobEvent:
         """
         Poll a job in this process until the waiter decides, or attempts or time run out.
-
-        The same policy as the trigger's (:class:`~airflow_cleanroomsml.polling.JobPoller`).
 
         :param trained_model_inference_job_arn: The job's ARN.
         :param waiter_name: Which custom waiter judges each poll.
@@ -190,32 +381,11 @@ class CleanRoomsMLHook(AwsBaseHook):
             (default: ``waiter_delay * waiter_max_attempts`` seconds from now).
         :return: The final event: ``status`` is ``success``, ``error`` or ``timeout``.
         """
-        from botocore.exceptions import ConnectionError as BotocoreConnectionError
-        from botocore.exceptions import HTTPClientError, WaiterError
-
-        job = resolve_job_reference(trained_model_inference_job_arn)
-        poller = JobPoller(
-            job.arn,
-            SUCCESS_STATUS_OF_WAITER[waiter_name],
-            waiter_max_attempts,
-            deadline if deadline is not None else time.time() + waiter_delay * waiter_max_attempts,
-            waiter_delay,
+        reference = TRAINED_MODEL_INFERENCE_JOB.reference(
+            trained_model_inference_job_arn=trained_model_inference_job_arn
         )
-        waiter = self.get_waiter(waiter_name)
-        while True:
-            error: Exception | None = None
-            try:
-                waiter.wait(
-                    membershipIdentifier=job.membership_id,
-                    trainedModelInferenceJobArn=job.arn,
-                    WaiterConfig={"MaxAttempts": 1},
-                )
-            except (WaiterError, BotocoreConnectionError, HTTPClientError) as poll_error:
-                error = poll_error
-            event = poller.judge(error)
-            if event is not None:
-                return event
-            pause = poller.next_pause(waiter_delay)
-            if pause is None:
-                return poller.timeout_event()
-            time.sleep(pause)
+        if deadline is None:
+            schedule = PollSchedule.starting_now(waiter_delay, waiter_max_attempts)
+        else:
+            schedule = PollSchedule.from_deadline(deadline, waiter_delay, waiter_max_attempts)
+        return self.wait(TRAINED_MODEL_INFERENCE_JOB, reference, waiter_name, schedule)

@@ -12,10 +12,18 @@ import signal
 import sys
 import threading
 
-from airflow_cleanroomsml.inference_jobs import FAILURE_STATES, INTERMEDIATE_STATES, SUCCESS_STATES
 from airflow_cleanroomsml.testing.emulator import CleanRoomsMLEmulator, Faults
 
-_STATUSES = {*SUCCESS_STATES, *FAILURE_STATES, *INTERMEDIATE_STATES}
+_STATUSES = {
+    "CREATE_PENDING",
+    "CREATE_IN_PROGRESS",
+    "CREATE_FAILED",
+    "ACTIVE",
+    "CANCEL_PENDING",
+    "CANCEL_IN_PROGRESS",
+    "CANCEL_FAILED",
+    "INACTIVE",
+}
 
 
 def _statuses(value: str) -> list[str]:

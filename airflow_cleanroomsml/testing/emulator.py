@@ -26,7 +26,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from airflow_cleanroomsml.inference_jobs import TERMINAL_STATES, InvalidJobReferenceError, parse_job_arn
+from airflow_cleanroomsml.kinds import InvalidJobReferenceError, parse_arn
+
+TERMINAL_STATES = ("ACTIVE", "CREATE_FAILED", "CANCEL_FAILED", "INACTIVE")
 
 GET = "GetTrainedModelInferenceJob"
 START = "StartTrainedModelInferenceJob"
@@ -617,7 +619,7 @@ def _check_membership(value: str) -> str:
 
 def _find_job(state: _State, membership_id: str, arn: str) -> _Job:
     try:
-        parsed = parse_job_arn(arn)
+        parsed = parse_arn(arn, "trainedModelInferenceJobArn", "trained-model-inference-job", True)
     except InvalidJobReferenceError:
         raise ServiceError(
             "ValidationException", f"trainedModelInferenceJobArn {arn!r} is not valid."

@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from airflow_cleanroomsml.hooks.cleanroomsml import TRAINED_MODEL_INFERENCE_JOB_COMPLETE, CleanRoomsMLHook
-from airflow_cleanroomsml.inference_jobs import InvalidJobReferenceError
+from airflow_cleanroomsml.kinds import InvalidJobReferenceError
 from tests.helpers import JOB_ARN, MEMBERSHIP_ID, job_description
 
 

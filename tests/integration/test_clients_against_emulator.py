@@ -10,10 +10,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
-from airflow_cleanroomsml.inference_jobs import NOT_FOUND_READS_TOLERATED
 from airflow_cleanroomsml.operators.cleanroomsml import CleanRoomsMLGetTrainedModelInferenceJobOperator
 from airflow_cleanroomsml.testing import CleanRoomsMLEmulator
 from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobCompleteTrigger
+from airflow_cleanroomsml.waiting import NOT_FOUND_READS_TOLERATED
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,9 @@ from importlib.metadata import version
 import pytest
 
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
-from airflow_cleanroomsml.inference_jobs import FAILURE_STATES
+from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
+
+FAILURE_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.FAILURE_STATES
 
 pytestmark = pytest.mark.integration
 
@@ -165,8 +167,8 @@ def test_a_wait_that_times_out_names_the_last_status(mode, airflow_db, cleanroom
     error = (tmp_path / "out.json.error").read_text()
     assert error.startswith("AirflowSensorTimeout")
     assert "last status was CREATE_IN_PROGRESS" in error
-    # Deferred, the wait gives up in the trigger and the sensor cancels the job (cancel_on_kill).
-    assert cleanroomsml_emulator.calls["CancelTrainedModelInferenceJob"] == (1 if mode == "deferrable" else 0)
+    # A sensor leaves a job it did not start running unless asked (cancel_on_kill=False), in every mode.
+    assert cleanroomsml_emulator.calls["CancelTrainedModelInferenceJob"] == 0
 
 
 @pytest.mark.parametrize("mode", ["poke", "deferrable"])

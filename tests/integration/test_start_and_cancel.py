@@ -10,15 +10,17 @@ from unittest import mock
 import pytest
 
 from airflow_cleanroomsml._compat import AirflowException
-from airflow_cleanroomsml.inference_jobs import FAILURE_STATES
 from airflow_cleanroomsml.operators.cleanroomsml import (
     XCOM_JOB_DESCRIPTION_KEY,
     CleanRoomsMLCancelTrainedModelInferenceJobOperator,
     CleanRoomsMLStartTrainedModelInferenceJobOperator,
 )
+from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
 from airflow_cleanroomsml.testing import CANCEL, GET, START
 from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobCompleteTrigger
 from tests.helpers import TaskDeferred
+
+FAILURE_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.FAILURE_STATES
 
 pytestmark = pytest.mark.integration
 
@@ -139,7 +141,7 @@ def test_a_retry_after_a_worker_crash_reattaches_with_one_start_in_total(cleanro
         raise SystemExit("worker killed right after the job started")
 
     with (
-        mock.patch.object(type(first_try.hook), "wait_for_trained_model_inference_job", worker_dies),
+        mock.patch.object(type(first_try.hook), "wait", worker_dies),
         pytest.raises(SystemExit),
     ):
         first_try.execute(context(FakeTaskInstance(try_number=1)))
@@ -296,8 +298,25 @@ def test_start_and_wait_survive_throttling_server_errors_and_resets(cleanroomsml
     assert cleanroomsml_emulator.job_status(retried.execute(context())) == "ACTIVE"
 
 
-def test_a_sub_second_delay_never_makes_the_trigger_poll_without_pause(cleanroomsml_emulator):
-    operator = start_operator(cleanroomsml_emulator, deferrable=True, waiter_delay=0.2)
-    with pytest.raises(TaskDeferred) as deferred:
-        operator.execute(context())
-    assert deferred.value.trigger.waiter_delay == 1
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_a_sub_second_delay_is_honoured_alike_and_the_budget_is_counted_in_real_reads(
+    cleanroomsml_emulator, deferrable
+):
+    cleanroomsml_emulator.script_next_start(["CREATE_IN_PROGRESS"])  # never finishes
+    operator = start_operator(
+        cleanroomsml_emulator, deferrable=deferrable, waiter_delay=0.2, waiter_max_attempts=4
+    )
+    started = time.monotonic()
+    if deferrable:
+        with pytest.raises(TaskDeferred) as deferred:
+            operator.execute(context())
+        assert deferred.value.trigger.waiter_delay == 0.2
+        event = run_deferred(deferred.value)
+        with pytest.raises(AirflowException, match="after 4 polls"):
+            operator.execute_complete(context(), event)
+    else:
+        with pytest.raises(AirflowException, match="after 4 polls"):
+            operator.execute(context())
+    assert 0.6 <= time.monotonic() - started < 5, "four reads 0.2 s apart"
+    # The four reads of the wait, and one to push the final description.
+    assert cleanroomsml_emulator.calls[GET] == 4 + 1

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from botocore.stub import Stubber
 
-from airflow_cleanroomsml.inference_jobs import InvalidJobReferenceError
+from airflow_cleanroomsml.kinds import InvalidJobReferenceError
 from airflow_cleanroomsml.operators.cleanroomsml import CleanRoomsMLGetTrainedModelInferenceJobOperator
 from tests.helpers import JOB_ARN, MEMBERSHIP_ID, job_description
 

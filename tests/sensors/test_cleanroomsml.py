@@ -4,19 +4,19 @@ import time
 from datetime import timedelta
 
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from airflow_cleanroomsml._compat import AirflowException, AirflowSensorTimeout
-from airflow_cleanroomsml.inference_jobs import (
-    FAILURE_STATES,
-    NOT_FOUND_READS_TOLERATED,
-    SUCCESS_STATES,
-    InvalidJobReferenceError,
-)
+from airflow_cleanroomsml._compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
+from airflow_cleanroomsml.kinds import InvalidJobReferenceError
 from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
 from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobCompleteTrigger
+from airflow_cleanroomsml.validation import InvalidArgumentError
+from airflow_cleanroomsml.waiting import DEADLINE_GRACE_SECONDS, NOT_FOUND_READS_TOLERATED
 from tests.helpers import ALL_STATUSES, JOB_ARN, MEMBERSHIP_ID, TaskDeferred, job_description
 
+SUCCESS_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.SUCCESS_STATES
+FAILURE_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.FAILURE_STATES
 GET_PARAMS = {"membershipIdentifier": MEMBERSHIP_ID, "trainedModelInferenceJobArn": JOB_ARN}
 
 
@@ -59,7 +59,7 @@ def test_poke_verdict_for_every_status(status):
             "get_trained_model_inference_job", job_description(status, statusDetails=details), GET_PARAMS
         )
         if status in FAILURE_STATES:
-            with pytest.raises(AirflowException) as error:
+            with pytest.raises(AirflowFailException) as error:
                 sensor.poke({})
             message = str(error.value)
             assert JOB_ARN in message
@@ -104,7 +104,7 @@ def test_deferrable_fails_without_deferring_when_already_failed():
     sensor = make_sensor(deferrable=True)
     with Stubber(sensor.hook.conn) as stubber:
         stubber.add_response("get_trained_model_inference_job", job_description("CREATE_FAILED"), GET_PARAMS)
-        with pytest.raises(AirflowException, match="CREATE_FAILED"):
+        with pytest.raises(AirflowFailException, match="CREATE_FAILED"):
             sensor.execute({})
 
 
@@ -123,8 +123,10 @@ def test_deferrable_defers_with_poke_interval_and_timeout():
     assert isinstance(trigger, CleanRoomsMLTrainedModelInferenceJobCompleteTrigger)
     assert deferred.value.method_name == "execute_complete"
     assert trigger.waiter_delay == 15
-    assert trigger.attempts * trigger.waiter_delay >= 600
-    assert before + 600 <= trigger.deadline <= time.time() + 600
+    assert trigger.waiter_max_attempts == 41, "the read in the worker, then one every 15 s until 600 s"
+    assert trigger.polls_done == 1
+    grace = DEADLINE_GRACE_SECONDS
+    assert before + 41 * 15 + grace <= trigger.deadline <= time.time() + 41 * 15 + grace
     assert deferred.value.timeout >= timedelta(seconds=600)
     assert trigger.botocore_config == {"retries": {"mode": "standard"}}
     assert trigger.aws_conn_id is None
@@ -139,18 +141,59 @@ def test_execute_complete_succeeds_only_on_success():
 @pytest.mark.parametrize(
     ("event", "error"),
     [
-        ({"status": "error", "message": "job is CREATE_FAILED (statusCode='E')"}, AirflowException),
-        ({"status": "error"}, AirflowException),
+        (
+            {
+                "status": "error",
+                "message": "job is CREATE_FAILED (statusCode='E')",
+                "job_status": "CREATE_FAILED",
+            },
+            AirflowFailException,
+        ),
+        (
+            {
+                "status": "error",
+                "message": "AccessDeniedException: no",
+                "error_code": "AccessDeniedException",
+            },
+            ClientError,
+        ),
+        ({"status": "error", "message": "not found", "error_code": "ResourceNotFoundException"}, ClientError),
+        ({"status": "error", "message": "Waiting failed with KeyError"}, RuntimeError),
         ({"status": "timeout", "message": "gave up"}, AirflowSensorTimeout),
-        ({"status": "something-new"}, AirflowException),
-        ({}, AirflowException),
-        (None, AirflowException),
+        ({"status": "something-new"}, RuntimeError),
+        ({}, RuntimeError),
+        (None, RuntimeError),
     ],
 )
 def test_execute_complete_fails_on_anything_else(event, error):
-    sensor = make_sensor(deferrable=True, cancel_on_kill=False)
+    sensor = make_sensor(deferrable=True)
     with pytest.raises(error):
         sensor.execute_complete({}, event)
+
+
+@pytest.mark.parametrize(
+    ("event", "skipped"),
+    [
+        ({"status": "error", "message": "failed", "job_status": "CREATE_FAILED"}, True),
+        ({"status": "timeout", "message": "gave up"}, True),
+        (
+            {
+                "status": "error",
+                "message": "AccessDeniedException: no",
+                "error_code": "AccessDeniedException",
+            },
+            False,
+        ),
+        ({"status": "error", "message": "gone", "error_code": "ResourceNotFoundException"}, False),
+    ],
+)
+def test_soft_fail_skips_a_failed_job_and_a_timeout_but_never_an_aws_error(event, skipped):
+    sensor = make_sensor(deferrable=True, soft_fail=True)
+    with pytest.raises(AirflowSkipException if skipped else ClientError):
+        sensor.execute_complete({}, event)
+    never = make_sensor(deferrable=True, never_fail=True)
+    with pytest.raises(AirflowSkipException):
+        never.execute_complete({}, event)
 
 
 def test_poke_tolerates_a_job_not_found_yet_then_fails_clearly():
@@ -163,14 +206,12 @@ def test_poke_tolerates_a_job_not_found_yet_then_fails_clearly():
         for _ in range(NOT_FOUND_READS_TOLERATED):
             assert sensor.poke({}) is False
         with pytest.raises(
-            AirflowException, match=f"not found in {NOT_FOUND_READS_TOLERATED + 1} consecutive reads"
+            ClientError, match=f"not found on read {NOT_FOUND_READS_TOLERATED + 1} of the wait"
         ):
             sensor.poke({})
 
 
 def test_poke_passes_other_aws_errors_through_with_code_and_message():
-    from botocore.exceptions import ClientError
-
     sensor = make_sensor()
     with Stubber(sensor.hook.conn) as stubber:
         stubber.add_client_error(
@@ -181,7 +222,7 @@ def test_poke_passes_other_aws_errors_through_with_code_and_message():
 
 
 def test_a_deferred_wait_that_times_out_cancels_the_job_when_asked():
-    sensor = make_sensor(deferrable=True)
+    sensor = make_sensor(deferrable=True, cancel_on_kill=True)
     with Stubber(sensor.hook.conn) as stubber:
         stubber.add_response("cancel_trained_model_inference_job", {}, GET_PARAMS)
         with pytest.raises(AirflowSensorTimeout, match="gave up"):
@@ -190,3 +231,26 @@ def test_a_deferred_wait_that_times_out_cancels_the_job_when_asked():
     kept = make_sensor(deferrable=True, cancel_on_kill=False)
     with Stubber(kept.hook.conn), pytest.raises(AirflowSensorTimeout):
         kept.execute_complete({}, {"status": "timeout", "message": "gave up"})
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"poke_interval": 0}, "poke_interval"),
+        ({"deferrable": True, "exponential_backoff": True}, "exponential_backoff"),
+        ({"deferrable": True, "silent_fail": True}, "silent_fail"),
+    ],
+)
+def test_arguments_no_mode_can_honour_are_refused_when_the_dag_is_parsed(arguments, field):
+    with pytest.raises(InvalidArgumentError, match=field):
+        make_sensor(**arguments)
+
+
+def test_calls_go_to_the_region_in_the_arn_when_the_task_names_none():
+    sensor = CleanRoomsMLTrainedModelInferenceJobSensor(
+        task_id="wait",
+        aws_conn_id=None,
+        trained_model_inference_job_arn=JOB_ARN.replace("us-east-1", "eu-west-2"),
+    )
+    sensor.resolve_reference()
+    assert sensor.hook.conn.meta.region_name == "eu-west-2"

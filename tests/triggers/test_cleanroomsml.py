@@ -12,16 +12,19 @@ from aiobotocore.session import get_session
 from aiobotocore.stub import AioStubber
 
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
-from airflow_cleanroomsml.inference_jobs import FAILURE_STATES, INTERMEDIATE_STATES, NOT_FOUND_READS_TOLERATED
+from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
 from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobCompleteTrigger
+from airflow_cleanroomsml.waiting import DEADLINE_GRACE_SECONDS, NOT_FOUND_READS_TOLERATED
 from tests.helpers import JOB_ARN, MEMBERSHIP_ID, job_description
 
+FAILURE_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.FAILURE_STATES
+INTERMEDIATE_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.INTERMEDIATE_STATES
 GET = "get_trained_model_inference_job"
 GET_PARAMS = {"membershipIdentifier": MEMBERSHIP_ID, "trainedModelInferenceJobArn": JOB_ARN}
 
 
 def make_trigger(**kwargs: Any) -> CleanRoomsMLTrainedModelInferenceJobCompleteTrigger:
-    kwargs.setdefault("waiter_delay", 0)
+    kwargs.setdefault("waiter_delay", 0.01)
     kwargs.setdefault("waiter_max_attempts", 5)
     kwargs.setdefault("deadline", time.time() + 60)
     return CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(
@@ -77,6 +80,7 @@ def test_serialize_round_trips_every_field():
         "waiter_delay": 7,
         "waiter_max_attempts": 9,
         "deadline": 1_900_000_000.5,
+        "polls_done": 0,
         "cancel_on_kill": True,
         "aws_conn_id": None,
         "region_name": "us-east-1",
@@ -110,6 +114,7 @@ def test_success_after_pending_polls(pending):
             "trained_model_inference_job_arn": JOB_ARN,
             "job_status": "ACTIVE",
             "status_details": None,
+            "error_code": None,
         }
     ]
 
@@ -214,20 +219,43 @@ def test_a_job_that_stays_not_found_fails_clearly():
     stubber.assert_no_pending_responses()
     (event,) = events
     assert event["status"] == "error"
-    assert f"was not found in {NOT_FOUND_READS_TOLERATED + 1} consecutive reads" in event["message"]
+    assert event["error_code"] == "ResourceNotFoundException"
+    assert f"was not found on read {NOT_FOUND_READS_TOLERATED + 1} of the wait" in event["message"]
+    assert "region us-east-1, connection None" in event["message"], "it says where it asked"
 
 
-def test_recreated_after_a_triggerer_restart_it_keeps_the_deadline_and_the_polls_used():
-    trigger = make_trigger(waiter_delay=10, waiter_max_attempts=6, deadline=time.time() + 60)
-    _, kwargs = trigger.serialize()
-    kwargs["deadline"] -= 30  # the same absolute deadline, seen by a triggerer that restarted 30 s in
-    resumed = type(trigger)(**kwargs)
-    assert resumed.deadline == kwargs["deadline"]
-    with mock.patch("airflow_cleanroomsml.triggers.cleanroomsml.asyncio.sleep", mock.AsyncMock()):
+class FakeClock:
+    """Wall-clock time that passes only when the trigger sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1_900_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0)
+
+
+def test_recreated_after_a_triggerer_restart_it_keeps_the_deadline_and_skips_the_reads_it_missed():
+    clock = FakeClock()
+    with (
+        mock.patch("airflow_cleanroomsml.waiting.time.time", clock.time),
+        mock.patch("airflow_cleanroomsml.triggers.cleanroomsml.time.time", clock.time),
+        mock.patch("airflow_cleanroomsml.triggers.cleanroomsml.asyncio.sleep", clock.sleep),
+    ):
+        deadline = clock.now + 60 + DEADLINE_GRACE_SECONDS  # six reads 10 s apart, as an operator defers
+        trigger = make_trigger(waiter_delay=10, waiter_max_attempts=6, deadline=deadline)
+        _, kwargs = trigger.serialize()
+        clock.now += 90  # the triggerer was down for 90 s of the wait
+        resumed = type(trigger)(**kwargs)
+        assert resumed.deadline == deadline
         events, stubber = run_trigger(
             resumed, respond("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS")
         )
     stubber.assert_no_pending_responses()
     (event,) = events
-    assert event["status"] == "timeout"
-    assert "after 6 polls" in event["message"], "3 polls before the restart, 3 after: 6 in all, not 9"
+    assert event["status"] == "timeout", event
+    # Reads at once and then 10 s apart, at 90, 100 and 110 s; none at the deadline (120 s).
+    assert "after 3 polls in 11" in event["message"]
+    assert clock.now < deadline

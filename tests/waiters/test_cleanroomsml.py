@@ -9,14 +9,18 @@ from botocore.stub import Stubber
 
 import airflow_cleanroomsml
 from airflow_cleanroomsml.hooks.cleanroomsml import (
-    SUCCESS_STATUS_OF_WAITER,
     TRAINED_MODEL_INFERENCE_JOB_CANCELLED,
     TRAINED_MODEL_INFERENCE_JOB_COMPLETE,
     CleanRoomsMLHook,
-    waiter_state,
 )
-from airflow_cleanroomsml.inference_jobs import FAILURE_STATES, INTERMEDIATE_STATES, SUCCESS_STATES
+from airflow_cleanroomsml.kinds import TRAINED_MODEL_INFERENCE_JOB
+from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
+from airflow_cleanroomsml.waiting import judge
 from tests.helpers import ALL_STATUSES, JOB_ARN, MEMBERSHIP_ID, job_description
+
+SUCCESS_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.SUCCESS_STATES
+FAILURE_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.FAILURE_STATES
+INTERMEDIATE_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.INTERMEDIATE_STATES
 
 WAITER_FILE = Path(airflow_cleanroomsml.__file__).parent / "waiters" / "cleanroomsml.json"
 
@@ -26,10 +30,11 @@ def _expected(state: str, waiter: str = TRAINED_MODEL_INFERENCE_JOB_COMPLETE) ->
     return {acceptor["expected"] for acceptor in acceptors if acceptor["state"] == state}
 
 
-def test_waiter_json_states_the_same_sets_as_the_sensor():
-    assert _expected("success") == set(SUCCESS_STATES)
-    assert _expected("failure") == set(FAILURE_STATES)
+def test_the_sensor_s_status_sets_are_read_from_the_waiter_json():
+    assert _expected("success") == set(SUCCESS_STATES) == {"ACTIVE"}
+    assert _expected("failure") == set(FAILURE_STATES) == {"CREATE_FAILED", "CANCEL_FAILED", "INACTIVE"}
     assert _expected("retry") == set(INTERMEDIATE_STATES)
+    assert sorted(SUCCESS_STATES + FAILURE_STATES + INTERMEDIATE_STATES) == sorted(ALL_STATUSES)
 
 
 @pytest.mark.parametrize("status", ALL_STATUSES)
@@ -59,7 +64,7 @@ def test_cancelled_waiter_covers_every_status_once():
     success, failure, retry = (
         _expected(state, TRAINED_MODEL_INFERENCE_JOB_CANCELLED) for state in ("success", "failure", "retry")
     )
-    assert success == {SUCCESS_STATUS_OF_WAITER[TRAINED_MODEL_INFERENCE_JOB_CANCELLED]} == {"INACTIVE"}
+    assert success == {"INACTIVE"}
     assert failure == {"CANCEL_FAILED", "CREATE_FAILED", "ACTIVE"}
     assert sorted(success | failure | retry) == sorted(ALL_STATUSES)
     assert len(success) + len(failure) + len(retry) == len(ALL_STATUSES), "no status in two sets"
@@ -81,12 +86,14 @@ def test_cancelled_waiter_verdict_for_every_status(status):
     assert ("terminal failure" in error.value.kwargs["reason"]) is terminal
 
 
-@pytest.mark.parametrize("waiter_name", list(SUCCESS_STATUS_OF_WAITER))
+@pytest.mark.parametrize(
+    "waiter_name", [TRAINED_MODEL_INFERENCE_JOB_COMPLETE, TRAINED_MODEL_INFERENCE_JOB_CANCELLED]
+)
 @pytest.mark.parametrize("status", [*ALL_STATUSES, "SOME_FUTURE_STATUS"])
-def test_waiter_state_of_a_reading_is_the_waiter_json_s_verdict(waiter_name, status):
-    """What the trigger judges list summaries and descriptions with, without calling the waiter."""
+def test_the_judge_of_a_reading_is_the_waiter_json_s_verdict(waiter_name, status):
+    """What every wait judges list summaries and descriptions with, without calling the waiter."""
     acceptors = json.loads(WAITER_FILE.read_text())["waiters"][waiter_name]["acceptors"]
     expected = next((a["state"] for a in acceptors if a["expected"] == status), "retry")
     summary = {"trainedModelInferenceJobArn": JOB_ARN, "status": status}
-    assert waiter_state(waiter_name, summary) == expected
-    assert waiter_state(waiter_name, job_description(status)) == expected
+    assert judge(TRAINED_MODEL_INFERENCE_JOB, waiter_name, summary) == expected
+    assert judge(TRAINED_MODEL_INFERENCE_JOB, waiter_name, job_description(status)) == expected

@@ -99,11 +99,11 @@ for _name, _mode in {
 class CrashOnceStartOperator(CleanRoomsMLStartTrainedModelInferenceJobOperator):
     """The start operator on a worker that dies right after its first try started the job."""
 
-    def _start(self, request):
-        arn = super()._start(request)
+    def create(self, request):
+        created = super().create(request)
         if Path(self.crash_marker).exists():
-            return arn
-        Path(self.crash_marker).write_text(arn)
+            return created
+        Path(self.crash_marker).write_text(created["trainedModelInferenceJobArn"])
         raise SystemExit("simulated worker death just after StartTrainedModelInferenceJob")
 
 
@@ -124,6 +124,7 @@ for _deferrable in (False, True):
             output_configuration={"members": [{"accountId": "123456789012"}]},
             data_source={"mlInputChannelArn": f"{PREFIX}/ml-input-channel/c1"},
             environment={"SCORING_INPUT": "{{ var.value.get('scoring_value', 'none') }}"},
+            mask_environment_keys=("SCORING_INPUT",),
             deferrable=_deferrable,
             waiter_delay=1,
             retries=1,

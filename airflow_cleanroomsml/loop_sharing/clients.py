@@ -8,7 +8,7 @@ the first one loads botocore's models on the event loop, stalling every other tr
 event loop share one client, created once (the blocking part in a worker thread), counted by its
 users and closed when the last one is done.
 
-Clients are never shared across event loops (see :mod:`~airflow_cleanroomsml.triggers.loop_shared`).
+Clients are never shared across event loops (see :mod:`~airflow_cleanroomsml.loop_sharing.registry`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from airflow_cleanroomsml.triggers.loop_shared import loop_shared
+from airflow_cleanroomsml.loop_sharing.registry import loop_shared
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable

@@ -5,12 +5,8 @@ import asyncio
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from airflow_cleanroomsml.triggers.status_sweeps import (
-    PAGE_SIZE,
-    SWEEP_MIN_JOBS,
-    MembershipStatusSweep,
-    gather_seconds,
-)
+from airflow_cleanroomsml.kinds import TRAINED_MODEL_INFERENCE_JOB
+from airflow_cleanroomsml.loop_sharing.sweeps import PAGE_SIZE, SWEEP_MIN_READS, ListSweep, gather_seconds
 from tests.helpers import MEMBERSHIP_ID
 
 
@@ -53,9 +49,13 @@ class FakeLister:
         return page
 
 
+def sweep_of(client) -> ListSweep:
+    return ListSweep(client, TRAINED_MODEL_INFERENCE_JOB, {"membershipIdentifier": MEMBERSHIP_ID})
+
+
 def read_together(client, indexes, sweep=None) -> list:
     async def main():
-        shared = sweep or MembershipStatusSweep(client, MEMBERSHIP_ID)
+        shared = sweep or sweep_of(client)
         return await asyncio.gather(*(shared.read(arn(i), 0.01) for i in indexes))
 
     return asyncio.run(main())
@@ -66,14 +66,12 @@ def test_polls_gathered_together_share_one_sweep_and_get_only_the_status():
     readings = read_together(client, range(10))
     assert len(client.calls) == 1
     assert client.calls[0]["maxResults"] == PAGE_SIZE
-    assert readings == [
-        {"trainedModelInferenceJobArn": arn(i), "status": "CREATE_IN_PROGRESS"} for i in range(10)
-    ]
+    assert readings == [{"status": "CREATE_IN_PROGRESS", "statusDetails": None} for i in range(10)]
 
 
 def test_too_few_polls_are_left_to_get():
     client = FakeLister(count=50)
-    assert read_together(client, range(SWEEP_MIN_JOBS - 1)) == [None] * (SWEEP_MIN_JOBS - 1)
+    assert read_together(client, range(SWEEP_MIN_READS - 1)) == [None] * (SWEEP_MIN_READS - 1)
     assert client.calls == []
 
 
@@ -81,14 +79,14 @@ def test_paging_goes_on_while_it_is_cheaper_than_the_gets_left():
     client = FakeLister(count=1000)
     wanted = [250, 260, 270, 280, 290]  # on the third page
     readings = read_together(client, wanted)
-    assert [reading["trainedModelInferenceJobArn"] for reading in readings] == [arn(i) for i in wanted]
+    assert readings == [{"status": "CREATE_IN_PROGRESS", "statusDetails": None}] * len(wanted)
     assert [call.get("nextToken") for call in client.calls] == [None, "100", "200"]
 
 
 def test_paging_stops_when_it_would_cost_more_than_the_gets_left():
     client = FakeLister(count=1000)
     readings = read_together(client, [5, 995, 996, 997])  # one on page 1, three on page 10
-    assert readings[0] == {"trainedModelInferenceJobArn": arn(5), "status": "CREATE_IN_PROGRESS"}
+    assert readings[0] == {"status": "CREATE_IN_PROGRESS", "statusDetails": None}
     assert readings[1:] == [None, None, None], "not listed in the pages read: Get them"
     assert len(client.calls) == 3, "after 3 pages, 3 Gets are as cheap as another page"
 
@@ -120,7 +118,7 @@ def test_access_denied_to_list_makes_later_polls_use_get_without_trying_again():
     client = FakeLister(count=50, error=client_error("AccessDeniedException", 403))
 
     async def main():
-        sweep = MembershipStatusSweep(client, MEMBERSHIP_ID)
+        sweep = sweep_of(client)
         first = await asyncio.gather(*(sweep.read(arn(i), 0.01) for i in range(5)))
         second = await asyncio.gather(*(sweep.read(arn(i), 0.01) for i in range(5)))
         return first, second, sweep.list_denied
@@ -140,7 +138,7 @@ def test_a_cancelled_poll_does_not_disturb_the_others():
     client = FakeLister(count=50)
 
     async def main():
-        sweep = MembershipStatusSweep(client, MEMBERSHIP_ID)
+        sweep = sweep_of(client)
         polls = [asyncio.create_task(sweep.read(arn(i), 0.05)) for i in range(5)]
         await asyncio.sleep(0.01)
         polls[0].cancel()
@@ -148,8 +146,7 @@ def test_a_cancelled_poll_does_not_disturb_the_others():
 
     readings = asyncio.run(main())
     assert isinstance(readings[0], asyncio.CancelledError)
-    listed = [reading["trainedModelInferenceJobArn"] for reading in readings[1:]]
-    assert listed == [arn(i) for i in range(1, 5)]
+    assert readings[1:] == [{"status": "CREATE_IN_PROGRESS", "statusDetails": None}] * 4
 
 
 def test_a_sweep_delivers_to_thousands_of_polls():
@@ -163,7 +160,7 @@ def test_close_stops_a_sweep_still_gathering_and_its_polls_fall_back_to_get():
     client = FakeLister(count=50)
 
     async def main():
-        sweep = MembershipStatusSweep(client, MEMBERSHIP_ID)
+        sweep = sweep_of(client)
         polls = [asyncio.create_task(sweep.read(arn(i), 10)) for i in range(5)]
         await asyncio.sleep(0)
         await sweep.close()
@@ -178,7 +175,7 @@ def test_a_bug_in_a_sweep_leaves_its_polls_to_get(caplog):
     client.list_trained_model_inference_jobs = None  # calling it raises TypeError
 
     assert read_together(client, range(5)) == [None] * 5
-    assert "Sweeping membership" in caplog.text
+    assert "Sweeping trained model inference jobs" in caplog.text
 
 
 @pytest.mark.parametrize(("delay", "gather"), [(0, 0), (1, 0.1), (2, 0.2), (30, 0.5), (600, 0.5)])

@@ -5,18 +5,27 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from airflow_cleanroomsml.inference_jobs import (
-    FAILURE_STATES,
-    INTERMEDIATE_STATES,
-    SUCCESS_STATES,
+from airflow_cleanroomsml.json_safe import to_json_safe
+from airflow_cleanroomsml.kinds import (
+    TRAINED_MODEL_INFERENCE_JOB,
     InvalidJobReferenceError,
-    describe_status,
-    parse_job_arn,
-    resolve_job_reference,
-    to_json_safe,
+    parse_arn,
+    snake_case,
     validate_membership_id,
 )
+from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor as Sensor
+from airflow_cleanroomsml.waiting import describe_status
 from tests.helpers import ALL_STATUSES, JOB_ARN, MEMBERSHIP_ID, job_description
+
+KIND = TRAINED_MODEL_INFERENCE_JOB
+
+
+def parse_job_arn(value):
+    return parse_arn(value, "trained_model_inference_job_arn", "trained-model-inference-job", True)
+
+
+def resolve_job_reference(arn, membership=None):
+    return KIND.reference(trained_model_inference_job_arn=arn, membership_identifier=membership)
 
 
 def test_status_sets_partition_the_service_statuses():
@@ -24,7 +33,7 @@ def test_status_sets_partition_the_service_statuses():
 
     model = get_session().get_service_model("cleanroomsml")
     service_statuses = model.shape_for("TrainedModelInferenceJobStatus").enum
-    ours = SUCCESS_STATES + FAILURE_STATES + INTERMEDIATE_STATES
+    ours = Sensor.SUCCESS_STATES + Sensor.FAILURE_STATES + Sensor.INTERMEDIATE_STATES
     assert sorted(ours) == sorted(service_statuses) == sorted(ALL_STATUSES)
     assert len(set(ours)) == len(ours)
 
@@ -33,7 +42,8 @@ def test_parse_job_arn_reads_every_part():
     job = parse_job_arn(JOB_ARN)
     assert (job.partition, job.region, job.account_id) == ("aws", "us-east-1", "123456789012")
     assert job.membership_id == MEMBERSHIP_ID
-    assert job.job_id == "6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab"
+    assert job.resource_id == "6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab"
+    assert job.segment == "trained-model-inference-job"
 
 
 @pytest.mark.parametrize(
@@ -67,7 +77,7 @@ def test_parse_job_arn_rejects_with_field_value_and_form(bad):
     message = str(error.value)
     assert "trained_model_inference_job_arn=" in message
     assert repr(bad) in message
-    assert "trained-model-inference-job/<job id>" in message
+    assert "membership/<membership uuid>/trained-model-inference-job/<id>" in message
 
 
 @pytest.mark.parametrize(
@@ -81,9 +91,10 @@ def test_membership_id_must_be_lowercase_uuid(bad):
         validate_membership_id(bad)
 
 
-def test_resolve_takes_membership_from_arn_and_checks_a_given_one():
-    assert resolve_job_reference(JOB_ARN).membership_id == MEMBERSHIP_ID
-    assert resolve_job_reference(JOB_ARN, MEMBERSHIP_ID).membership_id == MEMBERSHIP_ID
+def test_a_reference_takes_membership_from_arn_and_checks_a_given_one():
+    expected = {"membershipIdentifier": MEMBERSHIP_ID, "trainedModelInferenceJobArn": JOB_ARN}
+    assert resolve_job_reference(JOB_ARN) == expected
+    assert resolve_job_reference(JOB_ARN, MEMBERSHIP_ID) == expected
     other = "99999999-2222-4333-8444-555555555555"
     with pytest.raises(InvalidJobReferenceError, match=f"membership_identifier='{other}' contradicts"):
         resolve_job_reference(JOB_ARN, other)
@@ -107,10 +118,32 @@ def test_to_json_safe_makes_iso_timestamps_with_zone_and_drops_response_metadata
 
 
 def test_describe_status_names_arn_status_and_details():
-    job = job_description("CREATE_FAILED", statusDetails={"statusCode": "AlgorithmError", "message": "OOM"})
-    line = describe_status(job)
-    assert JOB_ARN in line
-    assert "CREATE_FAILED" in line
-    assert "statusCode='AlgorithmError'" in line
-    assert "message='OOM'" in line
-    assert describe_status(job_description("ACTIVE")).endswith("is ACTIVE")
+    line = describe_status(KIND, JOB_ARN, "CREATE_FAILED", {"statusCode": "AlgorithmError", "message": "OOM"})
+    assert line == (
+        f"Trained model inference job {JOB_ARN} is CREATE_FAILED (statusCode='AlgorithmError', message='OOM')"
+    )
+    assert describe_status(KIND, JOB_ARN, "ACTIVE", None).endswith("is ACTIVE")
+
+
+@pytest.mark.parametrize(
+    ("member", "argument"),
+    [
+        ("membershipIdentifier", "membership_identifier"),
+        ("trainedModelInferenceJobArn", "trained_model_inference_job_arn"),
+        ("mlInputChannelArn", "ml_input_channel_arn"),
+        ("maxPayloadInMB", "max_payload_in_mb"),
+        ("name", "name"),
+    ],
+)
+def test_arguments_are_the_api_members_in_snake_case(member, argument):
+    assert snake_case(member) == argument
+
+
+def test_a_kind_s_arguments_events_and_xcom_key():
+    assert KIND.arguments == {
+        "membershipIdentifier": "membership_identifier",
+        "trainedModelInferenceJobArn": "trained_model_inference_job_arn",
+    }
+    assert KIND.primary_argument == "trained_model_inference_job_arn"
+    assert KIND.xcom_key == "trained_model_inference_job"
+    assert KIND.locate(resolve_job_reference(JOB_ARN)).region == "us-east-1"

@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
-from airflow_cleanroomsml.triggers.loop_shared import shared_on_loop
-from airflow_cleanroomsml.triggers.shared_clients import client_key, shared_client
+from airflow_cleanroomsml.loop_sharing.clients import client_key, shared_client
+from airflow_cleanroomsml.loop_sharing.registry import shared_on_loop
 
 
 class FakeClientFactory:

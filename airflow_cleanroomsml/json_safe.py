@@ -1,0 +1,32 @@
+"""Descriptions made JSON-safe for XCom: ISO-8601 timestamps with a timezone, no ``ResponseMetadata``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+
+
+def to_json_safe(value: Any) -> Any:
+    """
+    Convert a boto3 response to JSON-safe values: datetimes as ISO-8601 with a timezone.
+
+    botocore parses timestamps as timezone-aware datetimes; a naive one is taken to be UTC.
+    ``ResponseMetadata`` is dropped: it describes the HTTP call, not the resource.
+    """
+    if isinstance(value, dict):
+        return {key: to_json_safe(item) for key, item in value.items() if key != "ResponseMetadata"}
+    if isinstance(value, (list, tuple)):
+        return [to_json_safe(item) for item in value]
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def xcom_description(description: Mapping[str, Any], exclude: Collection[str]) -> dict[str, Any]:
+    """The JSON-safe description for XCom, without the top-level fields in ``exclude``."""
+    return {key: value for key, value in to_json_safe(dict(description)).items() if key not in exclude}

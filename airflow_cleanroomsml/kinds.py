@@ -1,0 +1,287 @@
+"""
+What a kind of Clean Rooms ML resource is, declared as data; and the kinds this provider knows.
+
+Clean Rooms ML has several resources with the same life: created or started, a status that moves,
+waited for, described, cancelled or deleted. A :class:`JobKind` is one small frozen declaration of
+such a resource: the words for it in messages, the request members that name one, its ARN's
+resource segment, the boto3 operations that read, list, cancel or delete it, and the names of its
+waiters in ``waiters/cleanroomsml.json``. The hook, the trigger, the sensor and operator bases, the
+list sweeps and the emulator all read the declaration; none of them names a kind.
+
+Nothing here imports Airflow, botocore or the network.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airflow_cleanroomsml.validation import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+WAITERS_FILE = Path(__file__).parent / "waiters" / "cleanroomsml.json"
+"""This package's custom waiters: one or more per kind, judging every reading of a resource."""
+
+UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+MEMBERSHIP_ID_FORM = "a 36-character lowercase UUID such as 1a2b3c4d-0000-4000-8000-00000000abcd"
+MEMBERSHIP = "membershipIdentifier"
+
+_ARN_RE = re.compile(
+    r"arn:(?P<partition>aws[-a-z]*):cleanrooms-ml:(?P<region>[-a-z0-9]+):(?P<account>[0-9]{12}):"
+    rf"(?:membership/(?P<membership>{UUID_PATTERN})/)?(?P<segment>[-a-z]+)/(?P<id>[-a-zA-Z0-9_/.]+)"
+)
+_MEMBERSHIP_ID_RE = re.compile(UUID_PATTERN)
+
+
+class InvalidJobReferenceError(InvalidArgumentError):
+    """An ARN, membership id or other identifier that cannot name the resource it is meant to."""
+
+
+def snake_case(member: str) -> str:
+    """The argument name for an API member: ``trainedModelArn`` → ``trained_model_arn``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", member).lower()
+
+
+@dataclass(frozen=True)
+class ResourceArn:
+    """The parts of a Clean Rooms ML ARN."""
+
+    arn: str
+    partition: str
+    region: str
+    account_id: str
+    membership_id: str | None
+    segment: str
+    resource_id: str
+
+
+def arn_form(segment: str, in_membership: bool) -> str:
+    """How an ARN with this resource segment reads, for error messages."""
+    scope = "membership/<membership uuid>/" if in_membership else ""
+    return f"arn:<partition>:cleanrooms-ml:<region>:<12-digit account>:{scope}{segment}/<id>"
+
+
+def parse_arn(value: object, field: str, segment: str, in_membership: bool) -> ResourceArn:
+    """
+    Parse a Clean Rooms ML ARN of one resource type, or raise naming the field, the value and the form.
+
+    :param value: The ARN to parse.
+    :param field: The argument name to use in the error message.
+    :param segment: The resource segment the ARN must have, such as ``trained-model``.
+    :param in_membership: Whether the resource lives in a membership (``membership/<uuid>/`` in the ARN).
+    """
+    match = _ARN_RE.fullmatch(value) if isinstance(value, str) else None
+    if match is None or match["segment"] != segment or (match["membership"] is not None) != in_membership:
+        raise InvalidJobReferenceError(
+            f"{field}={value!r} is not a Clean Rooms ML {segment.replace('-', ' ')} ARN; "
+            f"expected {arn_form(segment, in_membership)}."
+        )
+    return ResourceArn(
+        arn=match.string,
+        partition=match["partition"],
+        region=match["region"],
+        account_id=match["account"],
+        membership_id=match["membership"],
+        segment=match["segment"],
+        resource_id=match["id"],
+    )
+
+
+def arn_region(value: object) -> str | None:
+    """The region in a Clean Rooms ML ARN, or None if ``value`` is not one."""
+    match = _ARN_RE.fullmatch(value) if isinstance(value, str) else None
+    return match["region"] if match else None
+
+
+def validate_membership_id(value: object, field: str = "membership_identifier") -> str:
+    """
+    Return ``value`` if it is a Clean Rooms membership id, or raise naming the field and the form.
+
+    :param value: The membership id to check.
+    :param field: The argument name to use in the error message.
+    """
+    if not isinstance(value, str) or not _MEMBERSHIP_ID_RE.fullmatch(value):
+        raise InvalidJobReferenceError(
+            f"{field}={value!r} is not a membership id; expected {MEMBERSHIP_ID_FORM}."
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """
+    A call that finds a value a kind's list call needs but its reference lacks.
+
+    :param operation: The API operation, such as ``GetTrainedModel``.
+    :param request: Its request: request member ← reference member.
+    :param take: What to keep from the response: reference member ← response member.
+    """
+
+    operation: str
+    request: Mapping[str, str]
+    take: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """
+    One kind of Clean Rooms ML resource with a lifecycle, as the provider needs to know it.
+
+    A *reference* to one resource is a dict of the request members in :attr:`identity` (the
+    API's camelCase), exactly what its Get call takes; the public classes take them as snake_case
+    arguments (``trainedModelInferenceJobArn`` → ``trained_model_inference_job_arn``).
+
+    :param name: What it is called in messages: ``trained model inference job``.
+    :param identity: The request members that name one resource, required ones first.
+    :param arn_member: The member holding the ARN that locates it (its own ARN, or for a kind
+        without one, its parent's): region, account and membership are read from it.
+    :param arn_segment: The resource segment of that ARN: ``trained-model-inference-job``.
+    :param waiters: The kind's waiters in ``waiters/cleanroomsml.json``, by role: ``complete``
+        (the resource is ready, or has failed) and, where it can be cancelled, ``cancelled``.
+    :param optional_identity: Members of :attr:`identity` that may be left out (a version).
+    :param get: The operation that describes one, or None when the API has none.
+    :param list: The operation that lists them.
+    :param list_key: Where the list response keeps its summaries.
+    :param list_request: The list call's request: list member ← reference member. A resource is
+        found in the summaries by :attr:`match_member`.
+    :param match_member: The summary member that tells resources apart (default: ``arn_member``).
+    :param lookups: Calls that find list request members the reference lacks.
+    :param cancel: The operation that cancels one, if any.
+    :param delete: The operation that deletes one (or its data), if any.
+    :param secret_members: Members of its description (and of the request that creates it) whose
+        values may hold secrets: left out of XCom by default, and never shown in errors.
+    :param waiters_file: Where the waiters are declared.
+    """
+
+    name: str
+    identity: tuple[str, ...]
+    arn_member: str
+    arn_segment: str
+    waiters: Mapping[str, str]
+    optional_identity: tuple[str, ...] = ()
+    get: str | None = None
+    list: str | None = None
+    list_key: str | None = None
+    list_request: Mapping[str, str] = field(default_factory=dict)
+    match_member: str | None = None
+    lookups: tuple[Lookup, ...] = ()
+    cancel: str | None = None
+    delete: str | None = None
+    secret_members: tuple[str, ...] = ()
+    waiters_file: Path = WAITERS_FILE
+
+    @property
+    def in_membership(self) -> bool:
+        """Whether the resource lives in a membership (and its ARN says which)."""
+        return MEMBERSHIP in self.identity
+
+    @property
+    def match_by(self) -> str:
+        """The member a list summary is matched to a reference by."""
+        return self.match_member or self.arn_member
+
+    @property
+    def arguments(self) -> dict[str, str]:
+        """The public classes' argument for each identity member: member → snake_case name."""
+        return {member: snake_case(member) for member in self.identity}
+
+    @property
+    def xcom_key(self) -> str:
+        """The XCom key under which waiting operators push the final description: ``trained_model``."""
+        return self.name.replace(" ", "_")
+
+    @property
+    def primary_argument(self) -> str:
+        """The argument that names the resource in events and returns: its ARN, or else its name."""
+        return snake_case(self.match_by)
+
+    def waiter(self, role: str) -> str:
+        """The name of the kind's waiter for ``role`` (``complete``, ``cancelled``...)."""
+        try:
+            return self.waiters[role]
+        except KeyError:
+            raise ValueError(
+                f"A {self.name} has no {role!r} waiter; it has {sorted(self.waiters)}."
+            ) from None
+
+    def reference(self, **arguments: Any) -> dict[str, Any]:
+        """
+        Check a resource's identifying arguments and return its reference, before any API call.
+
+        The membership id, when the kind has one and it is not given, is taken from the ARN; one
+        that is given must agree with it. Optional members left as None are left out.
+
+        :param arguments: The snake_case arguments of :attr:`arguments`.
+        """
+        names = self.arguments
+        unknown = sorted(set(arguments) - set(names.values()))
+        if unknown:
+            raise TypeError(f"A {self.name} is named by {sorted(names.values())}, not {unknown}.")
+        arn_field = names[self.arn_member]
+        arn = parse_arn(arguments.get(arn_field), arn_field, self.arn_segment, self.in_membership)
+        reference: dict[str, Any] = {}
+        for member, argument in names.items():
+            value = arguments.get(argument)
+            if member == MEMBERSHIP:
+                value = self._membership(value, arn, arn_field)
+            elif value is None:
+                if member in self.optional_identity:
+                    continue
+                raise InvalidJobReferenceError(f"{argument} is required to name a {self.name}.")
+            elif not isinstance(value, str) or not value.strip() or value != value.strip():
+                raise InvalidJobReferenceError(
+                    f"{argument}={value!r} is not valid; expected a non-empty string without surrounding "
+                    "white space."
+                )
+            reference[member] = value
+        return reference
+
+    def _membership(self, value: object, arn: ResourceArn, arn_field: str) -> str:
+        if value is None:
+            return arn.membership_id  # type: ignore[return-value]  # in_membership: the ARN has one
+        validate_membership_id(value)
+        if value != arn.membership_id:
+            raise InvalidJobReferenceError(
+                f"membership_identifier={value!r} contradicts the membership in {arn_field}; expected "
+                f"{arn.membership_id!r}, the ARN's, or no membership_identifier at all."
+            )
+        return str(value)
+
+    def locate(self, reference: Mapping[str, Any]) -> ResourceArn:
+        """The parsed ARN that locates a resource (region, account, membership), from its reference."""
+        return parse_arn(
+            reference[self.arn_member], snake_case(self.arn_member), self.arn_segment, self.in_membership
+        )
+
+    def label(self, reference: Mapping[str, Any]) -> str:
+        """How messages name one resource: its ARN, or its name and parent when it has no ARN."""
+        if self.match_by == self.arn_member:
+            return str(reference[self.arn_member])
+        return f"{reference[self.match_by]!r} of {reference[self.arn_member]}"
+
+    def arguments_of(self, reference: Mapping[str, Any]) -> dict[str, Any]:
+        """The snake_case arguments that name this resource (the inverse of :meth:`reference`)."""
+        return {snake_case(member): value for member, value in reference.items()}
+
+
+TRAINED_MODEL_INFERENCE_JOB = JobKind(
+    name="trained model inference job",
+    identity=(MEMBERSHIP, "trainedModelInferenceJobArn"),
+    arn_member="trainedModelInferenceJobArn",
+    arn_segment="trained-model-inference-job",
+    waiters={
+        "complete": "trained_model_inference_job_complete",
+        "cancelled": "trained_model_inference_job_cancelled",
+    },
+    get="GetTrainedModelInferenceJob",
+    list="ListTrainedModelInferenceJobs",
+    list_key="trainedModelInferenceJobs",
+    list_request={MEMBERSHIP: MEMBERSHIP},
+    cancel="CancelTrainedModelInferenceJob",
+    secret_members=("environment",),
+)
+"""``StartTrainedModelInferenceJob``: runs a trained model over an ML input channel."""

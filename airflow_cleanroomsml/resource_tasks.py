@@ -1,0 +1,57 @@
+"""
+What every task about one existing Clean Rooms ML resource shares (sensors, describe, cancel).
+
+Its kind's identifying arguments (``trained_model_inference_job_arn``, ``membership_identifier``...)
+are templated, checked after rendering and before any call
+(:meth:`~airflow_cleanroomsml.kinds.JobKind.reference`); and when the task gives no
+``region_name``, its calls go to the region in the resource's ARN rather than the connection's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from airflow_cleanroomsml.kinds import JobKind
+
+
+class ResourceTaskMixin:
+    """
+    Mixed into an Amazon provider operator or sensor base, before it, for tasks about one resource.
+
+    Subclasses set :attr:`kind`; their constructors pass the kind's identifying arguments through.
+    """
+
+    kind: ClassVar[JobKind]
+    """The kind of resource the task is about."""
+    region_name: str | None
+
+    @classmethod
+    def pop_identity(cls, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Take the kind's identifying arguments out of a constructor's keyword arguments."""
+        return {name: arguments.pop(name, None) for name in cls.kind.arguments.values()}
+
+    def keep_identity(self, identity: dict[str, Any]) -> None:
+        """Keep the identifying arguments as (templated) attributes: call after the base constructor."""
+        for name, value in identity.items():
+            setattr(self, name, value)
+        self.reference: dict[str, Any] | None = None
+
+    def resolve_reference(self) -> dict[str, Any]:
+        """Check the rendered identifying arguments and keep the resource's reference: call in ``execute``."""
+        self.reference = self.kind.reference(
+            **{name: getattr(self, name) for name in self.kind.arguments.values()}
+        )
+        return self.reference
+
+    @property
+    def _hook_parameters(self) -> dict[str, Any]:
+        parameters: dict[str, Any] = dict(super()._hook_parameters)  # type: ignore[misc]
+        if parameters.get("region_name") is None and self.reference is not None:
+            parameters["region_name"] = self.kind.locate(self.reference).region
+        return parameters
+
+    @property
+    def resolved_region(self) -> str | None:
+        """Where calls go: the task's ``region_name``, or the resource ARN's (None: the connection's)."""
+        return self._hook_parameters["region_name"]

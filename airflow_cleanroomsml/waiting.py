@@ -1,0 +1,339 @@
+"""
+How every wait for a Clean Rooms ML resource judges what it reads and when it gives up.
+
+One policy for the trigger, the sensors and the operators' waits in a worker:
+
+- **One judge.** :func:`judge` applies the acceptors of a waiter in ``waiters/cleanroomsml.json``
+  (through botocore's own :class:`~botocore.waiter.WaiterModel`) to a reading of a resource, a
+  description or a list summary: the waiter JSON alone says which statuses succeed, fail or wait on.
+- **One schedule.** A wait's reads are due at fixed times from its start (:class:`PollSchedule`):
+  read *k* at ``started_at + k * delay``, at most ``max_polls`` of them. Whichever process makes a
+  read (a worker, a rescheduled sensor, a triggerer, a triggerer after a restart) counts it
+  in the same place of the same schedule, so the budget is counted in real reads, and not-found
+  tolerance and timeouts come out the same in every mode.
+- **One outcome.** :class:`JobWait` turns each read into a final :class:`JobEvent` or "read again".
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from botocore.waiter import AcceptorConfig
+
+    from airflow_cleanroomsml.kinds import JobKind
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND_READS_TOLERATED = 3
+"""
+Reads at the start of a wait that may not find the resource.
+
+Right after a resource is created the service may not find it for a moment (eventual
+consistency). A wait's first reads that answer ``ResourceNotFoundException`` are taken to mean
+"not visible yet"; a read after these that does not find it fails the wait. The count is of the
+wait's reads, whichever process made them, so it is the same in every mode.
+"""
+
+Verdict = Literal["success", "failure", "retry"]
+
+
+class JobEvent(TypedDict):
+    """
+    How a wait ended: what a trigger fires and what a wait in a worker returns.
+
+    Besides these keys, an event names the resource by its kind's primary argument, such as
+    ``trained_model_inference_job_arn`` (:attr:`~airflow_cleanroomsml.kinds.JobKind.primary_argument`).
+    """
+
+    status: Literal["success", "error", "timeout"]
+    """``success``: the waiter succeeded; ``error``: it failed, or the service refused to answer;
+    ``timeout``: the wait's reads or time ran out first."""
+    message: str
+    """What happened, naming the resource, its status and ``statusDetails``, or the AWS error."""
+    job_status: str | None
+    """The last status read, or None if none could be read."""
+    status_details: dict[str, Any] | None
+    """The last ``statusDetails`` read."""
+    error_code: str | None
+    """The AWS error code that ended the wait (``ResourceNotFoundException`` for a resource never
+    found), or None when the resource's status or the wait's bounds did."""
+
+
+@functools.cache
+def _acceptors(waiters_file: Path, waiter_name: str) -> list[AcceptorConfig]:
+    from botocore.waiter import WaiterModel
+
+    return WaiterModel(json.loads(waiters_file.read_text())).get_waiter(waiter_name).acceptors
+
+
+def judge(kind: JobKind, waiter_name: str, reading: Mapping[str, Any]) -> Verdict:
+    """
+    What a waiter decides for one reading of a resource: ``success``, ``failure`` or ``retry``.
+
+    The reading may be a description or a list summary: the waiters look only at ``status``. As in
+    botocore's waiter, a status no acceptor names means wait on.
+
+    :param kind: The resource's kind (where its waiters are declared).
+    :param waiter_name: One of ``kind.waiters``.
+    :param reading: What a read returned.
+    """
+    for acceptor in _acceptors(kind.waiters_file, waiter_name):
+        if acceptor.matcher_func(reading):
+            return cast("Verdict", acceptor.state)
+    return "retry"
+
+
+def statuses_judged(kind: JobKind, waiter_name: str, verdict: Verdict) -> tuple[str, ...]:
+    """The statuses a waiter names with ``verdict``, in the order of its acceptors."""
+    return tuple(
+        str(acceptor.expected)
+        for acceptor in _acceptors(kind.waiters_file, waiter_name)
+        if acceptor.state == verdict and acceptor.matcher == "path" and acceptor.argument == "status"
+    )
+
+
+def is_transient(response: Mapping[str, Any]) -> bool:
+    """Whether an error response that outlived botocore's own retries is worth another read."""
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    code = str(response.get("Error", {}).get("Code", ""))
+    return status == 429 or status >= 500 or "Throttl" in code
+
+
+def describe_status(kind: JobKind, label: str, status: str | None, details: Mapping[str, Any] | None) -> str:
+    """One line saying where a resource stands: what it is, its status and ``statusDetails``."""
+    text = f"{kind.name.capitalize()} {label} is {status}"
+    details = details or {}
+    cause = ", ".join(f"{key}={details[key]!r}" for key in ("statusCode", "message") if details.get(key))
+    return f"{text} ({cause})" if cause else text
+
+
+DEADLINE_GRACE_SECONDS = 60.0
+"""
+Time a wait's deadline allows beyond the reads it plans: for the triggerer to pick a deferred wait
+up, and for reads slowed by retries. The reads themselves are counted, so the grace never buys an
+extra read; it only keeps a wait's budget from running out before its reads are made.
+"""
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """
+    How many reads a wait makes, how far apart, and the time its budget ends.
+
+    The wait's first read is due at ``started_at``, the next ones ``delay`` seconds apart; at most
+    ``max_polls`` are made in all, and none after ``deadline``.
+
+    :param started_at: Unix time the wait's first read is due.
+    :param delay: Seconds between reads.
+    :param max_polls: The most reads the wait makes.
+    :param deadline: Unix time the wait's budget ends, whoever is reading then.
+    """
+
+    started_at: float
+    delay: float
+    max_polls: int
+    deadline: float
+
+    @classmethod
+    def starting_at(cls, started_at: float, delay: float, max_polls: int) -> PollSchedule:
+        """A schedule whose first read is due at ``started_at`` (its deadline adds the grace)."""
+        return cls(started_at, delay, max_polls, started_at + delay * max_polls + DEADLINE_GRACE_SECONDS)
+
+    @classmethod
+    def starting_now(cls, delay: float, max_polls: int) -> PollSchedule:
+        """A schedule whose first read is due now."""
+        return cls.starting_at(time.time(), delay, max_polls)
+
+    @classmethod
+    def from_deadline(cls, deadline: float, delay: float, max_polls: int) -> PollSchedule:
+        """The schedule of a wait whose budget ends at ``deadline`` (what triggers serialize)."""
+        return cls(
+            min(deadline - DEADLINE_GRACE_SECONDS - delay * max_polls, time.time()),
+            delay,
+            max_polls,
+            deadline,
+        )
+
+    def due(self, read: int) -> float:
+        """Unix time read number ``read`` (from 0) is due, as planned when the wait began."""
+        return self.started_at + read * self.delay
+
+
+class JobWait:
+    """
+    Judge the reads of one wait for one resource, and say when it is over.
+
+    Reads are counted for real: the wait ends after ``max_polls`` of them, however long they took
+    to come, or at the deadline. A process's reads keep ``delay`` apart from its first one, which
+    is made when the schedule says (the sensor's trigger reads one delay after the sensor's own
+    read) or at once if that time has passed; a read due while the last one was still running is
+    made at once, those due earlier are skipped (no bursts). Waits that begin together keep
+    reading together, so they can share a list call.
+
+    :param kind: The resource's kind.
+    :param waiter_name: The waiter that judges each reading (one of ``kind.waiters``).
+    :param reference: The resource's reference (its identity members).
+    :param schedule: When reads are due, how many, and the deadline.
+    :param reads_done: Reads of this wait already made elsewhere (by a worker before it deferred,
+        by earlier pokes of a rescheduled sensor). They count against ``max_polls`` and the
+        not-found tolerance. A triggerer restart forgets the reads a trigger made, never the
+        deadline, which bounds the wait however the reads were counted.
+    """
+
+    def __init__(
+        self,
+        kind: JobKind,
+        waiter_name: str,
+        reference: Mapping[str, Any],
+        schedule: PollSchedule,
+        reads_done: int = 0,
+    ) -> None:
+        self.kind = kind
+        self.waiter_name = waiter_name
+        self.reference = dict(reference)
+        self.label = kind.label(reference)
+        self.schedule = schedule
+        self.reads = reads_done
+        self._anchor: float | None = None
+        self._slot = 0
+        self.status: str | None = None
+        self.details: dict[str, Any] | None = None
+
+    def next_read_at(self) -> float | None:
+        """
+        Unix time the next read is due, or None when the wait's reads or time are used up.
+
+        A process's first read for the wait is always made, even past the deadline: a trigger
+        resumed after it (the triggerer was down) still says what it finds, which may be success.
+        """
+        now = time.time()
+        if self._anchor is None:
+            self._anchor = max(self.schedule.due(self.reads), now)
+            return self._anchor
+        if self.reads >= self.schedule.max_polls:
+            return None
+        delay = self.schedule.delay
+        self._slot = max(self._slot, math.floor((now - self._anchor) / delay) if delay > 0 else 0)
+        due = self._anchor + self._slot * delay
+        return None if max(due, now) >= self.schedule.deadline else due
+
+    def _count_read(self) -> None:
+        if self._anchor is None:  # read without asking when (a sensor's poke): it starts this process's reads
+            self._anchor = time.time()
+        self.reads += 1
+        self._slot += 1
+
+    def record(self, reading: Mapping[str, Any]) -> JobEvent | None:
+        """
+        Record one read that found the resource: its description or list summary.
+
+        :return: The final event when the wait is over, None to read again.
+        """
+        self._count_read()
+        changed = reading.get("status") != self.status
+        # Only what events and messages use: whole descriptions kept by a thousand waits between
+        # reads would be long-lived garbage for the collector to walk.
+        self.status, self.details = reading.get("status"), reading.get("statusDetails")
+        verdict = judge(self.kind, self.waiter_name, reading)
+        if verdict == "success":
+            return self.event("success", f"{self.kind.name.capitalize()} {self.label} is {self.status}")
+        if verdict == "failure":
+            return self.event("error", describe_status(self.kind, self.label, self.status, self.details))
+        # Transitions at INFO; the same status again at DEBUG: thousands of long waits stay quiet.
+        log.log(
+            logging.INFO if changed else logging.DEBUG,
+            "%s (read %d of %d)",
+            describe_status(self.kind, self.label, self.status, self.details),
+            self.reads,
+            self.schedule.max_polls,
+        )
+        return self._out_of_reads()
+
+    def record_error(self, error: BaseException, asked: str = "") -> JobEvent | None:
+        """
+        Record one read that failed: a ``ClientError`` (after botocore's retries) or a connection error.
+
+        Other exceptions are raised again: they are bugs, not the service's answer.
+
+        :param error: What the read raised.
+        :param asked: Where the read went (region, connection), for a not-found message.
+        :return: The final event when the wait is over, None to read again.
+        """
+        from botocore.exceptions import ClientError, HTTPClientError
+        from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+        self._count_read()
+        if isinstance(error, (BotocoreConnectionError, HTTPClientError)):
+            log.warning(
+                "Read %d of %d could not reach the service: %s", self.reads, self.schedule.max_polls, error
+            )
+            return self._out_of_reads()
+        if not isinstance(error, ClientError):
+            raise error
+        response = error.response
+        code, message = response.get("Error", {}).get("Code"), response.get("Error", {}).get("Message")
+        if code == "ResourceNotFoundException":
+            if self.reads > NOT_FOUND_READS_TOLERATED:
+                return self.event("error", self.not_found_message(asked), error_code=code)
+            log.warning(
+                "Read %d: %s %s not found; it may not be visible yet.", self.reads, self.kind.name, self.label
+            )
+            return self._out_of_reads()
+        if is_transient(response):
+            log.warning(
+                "Read %d of %d failed, will read again: %s",
+                self.reads,
+                self.schedule.max_polls,
+                response["Error"],
+            )
+            return self._out_of_reads()
+        return self.event("error", f"{code}: {message}", error_code=code)
+
+    def not_found_message(self, asked: str = "") -> str:
+        """The error for a resource still not found after the reads a new one is given to appear."""
+        where = f" ({asked})" if asked else ""
+        return (
+            f"{self.kind.name.capitalize()} {self.label} was not found on read {self.reads} of the wait; "
+            f"a new one is given {NOT_FOUND_READS_TOLERATED} reads to appear. Check the ARN, and that the "
+            f"account and region asked{where} are the resource's."
+        )
+
+    def _out_of_reads(self) -> JobEvent | None:
+        return self.timeout_event() if self.next_read_at() is None else None
+
+    def timeout_event(self) -> JobEvent:
+        """The event for a wait that ran out of reads or time with the resource still pending."""
+        seen = f"its last status was {self.status}" if self.status else "no status could be read"
+        elapsed = max(time.time() - self.schedule.started_at, 0)
+        return self.event(
+            "timeout",
+            f"Gave up waiting for {self.kind.name} {self.label} after {self.reads} polls in {elapsed:.0f}s: "
+            f"{seen}",
+        )
+
+    def event(
+        self,
+        status: Literal["success", "error", "timeout"],
+        message: str,
+        error_code: str | None = None,
+    ) -> JobEvent:
+        """A final event: outcome, message, the resource, its last status and details."""
+        event = {
+            "status": status,
+            "message": message,
+            self.kind.primary_argument: self.reference.get(self.kind.match_by),
+            "job_status": self.status,
+            "status_details": self.details,
+            "error_code": error_code,
+        }
+        return cast("JobEvent", event)
