@@ -152,6 +152,8 @@ class JobKind:
     :param lookups: Calls that find list request members the reference lacks.
     :param cancel: The operation that cancels one, if any.
     :param delete: The operation that deletes one (or its data), if any.
+    :param arn_in_membership: Whether the ARN names a membership (``membership/<uuid>/``); by
+        default, whether the kind is named within a membership (``membershipIdentifier``).
     :param secret_members: Members of its description (and of the request that creates it) whose
         values may hold secrets: left out of XCom by default, and never shown in errors.
     :param waiters_file: Where the waiters are declared.
@@ -171,13 +173,14 @@ class JobKind:
     lookups: tuple[Lookup, ...] = ()
     cancel: str | None = None
     delete: str | None = None
+    arn_in_membership: bool | None = None
     secret_members: tuple[str, ...] = ()
     waiters_file: Path = WAITERS_FILE
 
     @property
     def in_membership(self) -> bool:
-        """Whether the resource lives in a membership (and its ARN says which)."""
-        return MEMBERSHIP in self.identity
+        """Whether the resource's ARN names its membership."""
+        return MEMBERSHIP in self.identity if self.arn_in_membership is None else self.arn_in_membership
 
     @property
     def match_by(self) -> str:

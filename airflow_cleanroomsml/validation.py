@@ -54,16 +54,16 @@ def require_members(operation: str, members: Collection[str], fields: Mapping[st
 
     if not has_operation(operation):
         raise InvalidArgumentError(
-            f"{operation} is not in the installed botocore {botocore.__version__}; upgrade botocore "
-            "(and boto3) to use it."
+            f"{operation} is not in the installed botocore {botocore.__version__}; expected a botocore that "
+            "has it: upgrade botocore (and boto3) to use it."
         )
     known = service_model().operation_model(operation).input_shape.members
     missing = [fields.get(member, member) for member in members if member not in known]
     if missing:
         raise InvalidArgumentError(
             f"{', '.join(missing)}: the installed botocore {botocore.__version__} does not know "
-            f"{'this member' if len(missing) == 1 else 'these members'} of {operation}; upgrade botocore "
-            "(and boto3), or leave the argument out."
+            f"{'this member' if len(missing) == 1 else 'these members'} of {operation}; expected a botocore "
+            "that does (upgrade botocore and boto3), or leave the argument out."
         )
 
 

@@ -13,24 +13,15 @@ import sys
 import threading
 
 from airflow_cleanroomsml.testing.emulator import CleanRoomsMLEmulator, Faults
-
-_STATUSES = {
-    "CREATE_PENDING",
-    "CREATE_IN_PROGRESS",
-    "CREATE_FAILED",
-    "ACTIVE",
-    "CANCEL_PENDING",
-    "CANCEL_IN_PROGRESS",
-    "CANCEL_FAILED",
-    "INACTIVE",
-}
+from airflow_cleanroomsml.validation import service_model
 
 
 def _statuses(value: str) -> list[str]:
+    known = set(service_model().shape_for("TrainedModelInferenceJobStatus").enum)  # type: ignore[attr-defined]
     statuses = [status.strip() for status in value.split(",") if status.strip()]
-    unknown = [status for status in statuses if status not in _STATUSES]
+    unknown = [status for status in statuses if status not in known]
     if not statuses or unknown:
-        raise argparse.ArgumentTypeError(f"expected comma-separated statuses from {sorted(_STATUSES)}")
+        raise argparse.ArgumentTypeError(f"expected comma-separated statuses from {sorted(known)}")
     return statuses
 
 

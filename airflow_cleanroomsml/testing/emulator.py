@@ -1,13 +1,17 @@
 """
-A local AWS Clean Rooms ML emulator: trained-model inference jobs over real HTTP on 127.0.0.1.
+A local AWS Clean Rooms ML emulator: every kind of resource this provider knows, over real HTTP on 127.0.0.1.
 
-It speaks the service's REST-JSON wire protocol for ``GetTrainedModelInferenceJob``,
-``StartTrainedModelInferenceJob``, ``CancelTrainedModelInferenceJob`` and
-``ListTrainedModelInferenceJobs``, so unmodified boto3 and aiobotocore clients (and so this
-provider's hook, operators, sensor and trigger) reach it through ``endpoint_url``. Errors carry the
-service's error codes and HTTP statuses, so botocore parses and retries them as it would against
-AWS. Only the standard library is used: the emulator starts in milliseconds and imports nothing
-heavy.
+It speaks the service's REST-JSON wire protocol, so unmodified boto3 and aiobotocore clients (and
+so this provider's hook, operators, sensors and triggers) reach it through ``endpoint_url``. Its
+routes, request checks and response shapes come from botocore's own ``cleanroomsml`` service
+model; what it knows of each kind comes from the kind's declaration
+(:class:`~airflow_cleanroomsml.kinds.JobKind`) and a few lines more
+(:class:`~airflow_cleanroomsml.testing.kinds.EmulatedKind`). Every kind gets the same lifecycles
+(on a clock or one status per read), errors with the service's codes and HTTP statuses, faults,
+call counts and status histories.
+
+Like the service, it is regional: a resource is created in the region its call was signed for,
+and a call signed for another region does not find it.
 """
 
 from __future__ import annotations
@@ -23,12 +27,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from airflow_cleanroomsml.kinds import InvalidJobReferenceError, parse_arn
+from airflow_cleanroomsml.kinds import MEMBERSHIP
+from airflow_cleanroomsml.testing.kinds import (
+    EMULATED_KINDS,
+    GONE,
+    TRAINED_MODEL_INFERENCE_JOBS,
+    EmulatedKind,
+)
+from airflow_cleanroomsml.validation import InvalidArgumentError, check_request, service_model
 
-TERMINAL_STATES = ("ACTIVE", "CREATE_FAILED", "CANCEL_FAILED", "INACTIVE")
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from botocore.model import Shape
 
 GET = "GetTrainedModelInferenceJob"
 START = "StartTrainedModelInferenceJob"
@@ -37,10 +51,7 @@ LIST = "ListTrainedModelInferenceJobs"
 ASSUME_ROLE = "AssumeRole"
 
 DEFAULT_MEMBERSHIP_ID = "00000000-0000-4000-8000-000000000001"
-STARTED_JOB_STATUSES = ("CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE")
-CANCELLED_JOB_STATUSES = ("CANCEL_PENDING", "CANCEL_IN_PROGRESS", "INACTIVE")
 
-_UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _ERROR_STATUS = {
     "ValidationException": 400,
     "ServiceQuotaExceededException": 402,
@@ -51,30 +62,7 @@ _ERROR_STATUS = {
     "ThrottlingException": 429,
     "InternalServiceException": 500,
 }
-_REQUIRED_START_MEMBERS = ("name", "trainedModelArn", "resourceConfig", "outputConfiguration", "dataSource")
-_OPTIONAL_START_MEMBERS = (
-    "trainedModelVersionIdentifier",
-    "configuredModelAlgorithmAssociationArn",
-    "description",
-    "containerExecutionParameters",
-    "environment",
-    "kmsKeyArn",
-    "tags",
-    "mlModelInferencePayerAccountId",
-)
-_SUMMARY_MEMBERS = (
-    "trainedModelInferenceJobArn",
-    "configuredModelAlgorithmAssociationArn",
-    "membershipIdentifier",
-    "trainedModelArn",
-    "trainedModelVersionIdentifier",
-    "status",
-    "outputConfiguration",
-    "name",
-    "description",
-    "createTime",
-    "updateTime",
-)
+_PAGING = ("maxResults", "nextToken")
 
 
 class ServiceError(Exception):
@@ -97,9 +85,8 @@ class Faults:
     :param throttle_every: Answer every Nth call with ``ThrottlingException`` (HTTP 429); 0 for never.
     :param error_every: Answer every Mth call with ``InternalServiceException`` (HTTP 500); 0 for never.
     :param latency: Seconds added before every answer.
-    :param not_found_reads: A new job is not found (``ResourceNotFoundException``) by its first K
-        ``GetTrainedModelInferenceJob`` reads, and not listed until then, as with eventual
-        consistency after a start.
+    :param not_found_reads: A new resource is not found (``ResourceNotFoundException``) by its first
+        K reads, and not listed until then, as with eventual consistency after it is created.
     :param reset_every: Reset the connection (TCP RST, no answer) on every Nth call; 0 for never.
     :param stall_every: Answer every Nth call only after ``stall_seconds``, so a client with a
         shorter ``read_timeout`` times out; 0 for never.
@@ -121,11 +108,18 @@ class _Step:
     details: dict[str, str] | None = None
 
 
+def _script(statuses: Iterable[str], details: dict[str, str] | None = None) -> list[_Step]:
+    steps = [_Step(status) for status in statuses]
+    steps[-1].details = details
+    return steps
+
+
 @dataclass
-class _Job:
-    arn: str
-    membership_id: str
-    attributes: dict[str, Any]
+class _Resource:
+    emulated: EmulatedKind
+    key: str
+    fields: dict[str, Any]
+    region: str
     created: float
     script: list[_Step]
     step_seconds: float | None
@@ -140,11 +134,8 @@ class _Job:
         if self.step_seconds is None:
             index = max(self.reads - 1, 0)
         else:
-            index = (
-                int((now - self.script_started) / self.step_seconds)
-                if self.step_seconds > 0
-                else len(self.script)
-            )
+            elapsed = now - self.script_started
+            index = int(elapsed / self.step_seconds) if self.step_seconds > 0 else len(self.script)
         index = min(index, len(self.script) - 1)
         if index != self.shown_step:
             self.shown_step = index
@@ -158,6 +149,9 @@ class _Job:
             self.reads = 1  # the next read shows the new script's second step
         self.current(now)
 
+    def gone(self, now: float) -> bool:
+        return self.current(now).status == GONE
+
 
 @dataclass
 class _State:
@@ -165,14 +159,16 @@ class _State:
     account_id: str
     step_seconds: float
     faults: Faults
-    jobs: dict[str, _Job] = field(default_factory=dict)
+    kinds: dict[str, tuple[str, EmulatedKind]]
+    routes: list[tuple[str, list[str], str]]
+    resources: dict[str, _Resource] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
     total_calls: int = 0
     credential_lifetime: float = 3600.0
     reads_to_active: int | None = None
     issued_keys: dict[str, float] = field(default_factory=dict)
     scripted_errors: dict[str, list[str | None]] = field(default_factory=dict)
-    started_scripts: list[list[_Step]] = field(default_factory=list)
+    next_scripts: dict[str, list[list[_Step]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -200,21 +196,21 @@ class CleanRoomsMLEmulator:
 
     :param host: Address to listen on; only loopback addresses make sense. (default: 127.0.0.1)
     :param port: Port to listen on; 0 picks a free one. (default: 0)
-    :param region: Region written into the ARNs it makes. (default: us-east-1)
+    :param region: The region of resources registered here, and of calls that are not signed.
+        (default: us-east-1)
     :param account_id: Account written into the ARNs it makes. (default: 123456789012)
-    :param step_seconds: Seconds a started job spends in each of ``CREATE_PENDING`` and
-        ``CREATE_IN_PROGRESS`` (and a cancelled one in each cancel status). (default: 2.0)
+    :param step_seconds: Seconds a created resource spends in each status before its last (and a
+        cancelled or deleted one in each). (default: 2.0)
     :param faults: Faults to inject. (default: none)
-    :param reads_to_active: Make started jobs move one status per read instead of on the clock,
-        reaching ``ACTIVE`` on their Kth read (a ``GetTrainedModelInferenceJob`` of the job, or a
-        ``ListTrainedModelInferenceJobs`` page that shows it), so that every wait
-        takes the same number of polls however slow the waiter is (benchmarks use it).
-        (default: None, the clock)
+    :param reads_to_active: Make created resources move one status per read instead of on the
+        clock, reaching ``ACTIVE`` on their Kth read (a Get of the resource, or a list page that
+        shows it), so that every wait takes the same number of reads however slow the waiter is
+        (benchmarks use it). (default: None, the clock)
     :param credential_lifetime: Seconds the credentials its STS ``AssumeRole`` hands out stay valid.
-        A Clean Rooms ML call signed with an expired one is refused (``ExpiredTokenException``,
-        HTTP 403), as AWS would: that is how a test checks that long waits refresh credentials.
-        Point an Airflow connection's ``role_arn`` here with ``service_config.sts.endpoint_url``.
-        (default: 3600)
+        A call signed with an expired one is refused (``ExpiredTokenException``, HTTP 403), as AWS
+        would: that is how a test checks that long waits refresh credentials. Point an Airflow
+        connection's ``role_arn`` here with ``service_config.sts.endpoint_url``. (default: 3600)
+    :param kinds: The kinds it serves. (default: every kind this provider knows)
     """
 
     def __init__(
@@ -228,8 +224,14 @@ class CleanRoomsMLEmulator:
         faults: Faults | None = None,
         credential_lifetime: float = 3600.0,
         reads_to_active: int | None = None,
+        kinds: Iterable[EmulatedKind] = EMULATED_KINDS,
     ) -> None:
         self._address = (host, port)
+        served = {
+            operation: (role, emulated)
+            for emulated in kinds
+            for role, operation in emulated.operations.items()
+        }
         self._state = _State(
             region=region,
             account_id=account_id,
@@ -237,6 +239,8 @@ class CleanRoomsMLEmulator:
             faults=faults or Faults(),
             credential_lifetime=credential_lifetime,
             reads_to_active=reads_to_active,
+            kinds=served,
+            routes=[_route_of(operation) for operation in served],
         )
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -245,8 +249,7 @@ class CleanRoomsMLEmulator:
 
     def start(self) -> CleanRoomsMLEmulator:
         """Start serving in a daemon thread; return self."""
-        state = self._state
-        handler = type("_BoundHandler", (_Handler,), {"state": state})
+        handler = type("_BoundHandler", (_Handler,), {"state": self._state})
         self._server = _QuietServer(self._address, handler)
         self._server.daemon_threads = True
         # A short poll interval: stop() waits for serve_forever to notice, up to one interval.
@@ -280,8 +283,13 @@ class CleanRoomsMLEmulator:
 
     @property
     def region(self) -> str:
-        """The region in the ARNs the emulator makes."""
+        """The region of resources registered here."""
         return self._state.region
+
+    @property
+    def account_id(self) -> str:
+        """The account in the ARNs the emulator makes."""
+        return self._state.account_id
 
     @property
     def membership_id(self) -> str:
@@ -340,95 +348,164 @@ class CleanRoomsMLEmulator:
         with self._state.lock:
             self._state.scripted_errors.setdefault(operation, []).extend([None] * after + [code] * times)
 
-    def register_job(
+    def register(
         self,
-        statuses: list[str] | tuple[str, ...] = STARTED_JOB_STATUSES,
+        emulated: EmulatedKind,
+        statuses: Iterable[str] | None = None,
         *,
         status_details: dict[str, str] | None = None,
         membership_id: str = DEFAULT_MEMBERSHIP_ID,
-        name: str = "scripted-job",
         step_seconds: float | None = None,
         not_found_reads: int | None = None,
         **attributes: Any,
     ) -> str:
         """
-        Add a job that goes through ``statuses`` and stays in the last one; return its ARN.
+        Add a resource that goes through ``statuses`` and stays in the last one; return what names it.
 
-        :param statuses: The statuses the job shows, in order.
-        :param status_details: ``statusDetails`` shown with the last status (for example the
-            ``statusCode`` and ``message`` of a failure).
-        :param membership_id: The membership that holds the job.
-        :param name: The job's name.
-        :param step_seconds: Seconds per status; None moves one status per read (a
-            ``GetTrainedModelInferenceJob``, or a list page that shows the job), which makes tests
-            independent of time.
+        :param emulated: Its kind.
+        :param statuses: The statuses it shows, in order. (default: the kind's ``started`` statuses)
+        :param status_details: ``statusDetails`` shown with the last status (the ``statusCode``
+            and ``message`` of a failure).
+        :param membership_id: The membership that holds it, for a kind in a membership.
+        :param step_seconds: Seconds per status; None moves one status per read (a Get of it, or
+            a list page that shows it), which makes tests independent of time.
         :param not_found_reads: Reads that answer ``ResourceNotFoundException`` first
             (default: ``faults.not_found_reads``).
-        :param attributes: Further job attributes in the service's camelCase (``environment``…).
+        :param attributes: Further members in the service's camelCase (``name``, ``environment``…).
+        :return: Its ARN, or its name for a kind without one.
         """
-        script = [_Step(status) for status in statuses]
-        script[-1].details = status_details
-        request = {
-            "name": name,
-            "trainedModelArn": f"arn:{_partition(self.region)}:cleanrooms-ml:{self.region}:"
-            f"{self._state.account_id}:membership/{membership_id}/trained-model/{uuid.uuid4()}",
-            "resourceConfig": {"instanceType": "ml.m5.xlarge", "instanceCount": 1},
-            "outputConfiguration": {"members": [{"accountId": self._state.account_id}]},
-            "dataSource": {
-                "mlInputChannelArn": f"arn:{_partition(self.region)}:cleanrooms-ml:{self.region}:"
-                f"{self._state.account_id}:membership/{membership_id}/ml-input-channel/{uuid.uuid4()}"
-            },
-            **attributes,
-        }
+        fields = {MEMBERSHIP: membership_id} if MEMBERSHIP in emulated.kind.identity else {}
+        fields.update(attributes)
         with self._state.lock:
-            job = _create_job(self._state, membership_id, request, script, step_seconds, not_found_reads)
-        return job.arn
+            resource = _create(
+                self._state,
+                emulated,
+                fields,
+                self._state.region,
+                _script(statuses or emulated.started, status_details),
+                step_seconds,
+                not_found_reads,
+            )
+        return str(resource.fields[emulated.kind.match_by])
 
-    def script_next_start(
-        self, statuses: list[str] | tuple[str, ...], *, status_details: dict[str, str] | None = None
+    def register_job(
+        self,
+        statuses: Iterable[str] = TRAINED_MODEL_INFERENCE_JOBS.started,
+        *,
+        name: str = "scripted-job",
+        **arguments: Any,
+    ) -> str:
+        """A trained model inference job (:meth:`register`); return its ARN."""
+        return self.register(TRAINED_MODEL_INFERENCE_JOBS, statuses, name=name, **arguments)
+
+    def script_next(
+        self, emulated: EmulatedKind, statuses: Iterable[str], *, status_details: dict[str, str] | None = None
     ) -> None:
         """
-        Make the next job started through the API go through ``statuses``, one per read.
+        Make the next resource of a kind created through the API go through ``statuses``, one per read.
 
-        :param statuses: The statuses the job shows, in order; it stays in the last one.
+        :param emulated: Its kind.
+        :param statuses: The statuses it shows, in order; it stays in the last one.
         :param status_details: ``statusDetails`` shown with the last status.
         """
-        script = [_Step(status) for status in statuses]
-        script[-1].details = status_details
         with self._state.lock:
-            self._state.started_scripts.append(script)
+            self._state.next_scripts.setdefault(emulated.kind.name, []).append(
+                _script(statuses, status_details)
+            )
 
-    def status_history(self, arn: str) -> list[tuple[datetime, str]]:
-        """Each status a job has shown, with the time it was first shown, oldest first."""
+    def script_next_start(
+        self, statuses: Iterable[str], *, status_details: dict[str, str] | None = None
+    ) -> None:
+        """The next trained model inference job started through the API goes through ``statuses``."""
+        self.script_next(TRAINED_MODEL_INFERENCE_JOBS, statuses, status_details=status_details)
+
+    def status_history(self, key: str) -> list[tuple[datetime, str]]:
+        """Each status a resource (its ARN, or name) has shown, with when it was first shown, oldest first."""
         with self._state.lock:
-            return [(datetime.fromtimestamp(at, UTC), status) for at, status in self._state.jobs[arn].history]
+            history = self._find_key(key).history
+            return [(datetime.fromtimestamp(at, UTC), status) for at, status in history]
 
-    def job_status(self, arn: str) -> str:
-        """The status a job has now, without counting as a read."""
+    def job_status(self, key: str) -> str:
+        """The status a resource (its ARN, or name) has now, without counting as a read."""
         with self._state.lock:
-            return self._state.jobs[arn].current(time.time()).status
+            return self._find_key(key).current(time.time()).status
+
+    def _find_key(self, key: str) -> _Resource:
+        if key in self._state.resources:
+            return self._state.resources[key]
+        named = [
+            resource for resource in self._state.resources.values() if resource.fields.get("name") == key
+        ]
+        if len(named) != 1:
+            raise KeyError(f"No single resource is named {key!r}.")
+        return named[0]
 
 
-def _create_job(
+def _route_of(operation: str) -> tuple[str, list[str], str]:
+    http = service_model().operation_model(operation).http
+    return http["method"], [part for part in http["requestUri"].split("?")[0].split("/") if part], operation
+
+
+def _match(
+    routes: list[tuple[str, list[str], str]], method: str, segments: list[str]
+) -> tuple[str, dict] | None:
+    for route_method, template, operation in routes:
+        if route_method != method or len(template) != len(segments):
+            continue
+        labels: dict[str, str] = {}
+        for part, value in zip(template, segments, strict=True):
+            if part.startswith("{"):
+                labels[part.strip("{}+")] = value
+            elif part != value:
+                break
+        else:
+            return operation, labels
+    return None
+
+
+def _query(operation: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """Query parameters as the operation's members, typed by their shapes."""
+    members = service_model().operation_model(operation).input_shape.members
+    result: dict[str, Any] = {}
+    for member, shape in members.items():
+        if shape.serialization.get("location") != "querystring":
+            continue
+        value = query.get(shape.serialization.get("name", member))
+        if value is None:
+            continue
+        if shape.type_name in ("integer", "long"):
+            try:
+                result[member] = int(value)
+            except ValueError:
+                raise ServiceError("ValidationException", f"{member} must be an integer.") from None
+        else:
+            result[member] = value
+    return result
+
+
+def _create(
     state: _State,
-    membership_id: str,
-    request: dict[str, Any],
+    emulated: EmulatedKind,
+    fields: dict[str, Any],
+    region: str,
     script: list[_Step],
     step_seconds: float | None,
     not_found_reads: int | None,
-) -> _Job:
-    now = time.time()
-    arn = (
-        f"arn:{_partition(state.region)}:cleanrooms-ml:{state.region}:{state.account_id}:"
-        f"membership/{membership_id}/trained-model-inference-job/{uuid.uuid4()}"
-    )
-    attributes = {
-        key: request[key] for key in (*_REQUIRED_START_MEMBERS, *_OPTIONAL_START_MEMBERS) if key in request
-    }
-    job = _Job(
-        arn=arn,
-        membership_id=membership_id,
-        attributes=attributes,
+) -> _Resource:
+    kind, now = emulated.kind, time.time()
+    fields = dict(fields)
+    if kind.match_by == kind.arn_member:
+        membership = f"membership/{fields[MEMBERSHIP]}/" if kind.in_membership else ""
+        fields[kind.arn_member] = (
+            f"arn:{_partition(region)}:cleanrooms-ml:{region}:{state.account_id}:"
+            f"{membership}{kind.arn_segment}/{uuid.uuid4()}"
+        )
+    fields.setdefault("name", f"emulated-{kind.arn_segment}")
+    resource = _Resource(
+        emulated=emulated,
+        key=kind.label({member: fields.get(member) for member in kind.identity}),
+        fields=fields,
+        region=region,
         created=now,
         script=script,
         step_seconds=step_seconds,
@@ -436,31 +513,79 @@ def _create_job(
         script_started=now,
         updated=now,
     )
-    state.jobs[arn] = job
-    return job
+    # Stand-ins for the members the service always returns but the request did not say: stable,
+    # so every read of a resource shows the same values.
+    for operation in (kind.get, kind.list):
+        if operation:
+            for shape in _output_shapes(operation, kind):
+                for member in shape.required_members:
+                    if member not in resource.fields and member not in _LIVE_MEMBERS:
+                        resource.fields[member] = _stand_in(shape.members[member], member, resource, state)
+    state.resources[resource.key] = resource
+    return resource
 
 
-def _describe(job: _Job, now: float) -> dict[str, Any]:
-    step = job.current(now)
-    description: dict[str, Any] = {
-        **job.attributes,
-        "trainedModelInferenceJobArn": job.arn,
-        "membershipIdentifier": job.membership_id,
+_LIVE_MEMBERS = ("status", "statusDetails", "createTime", "updateTime")
+
+
+def _output_shapes(operation: str, kind: Any) -> list[Shape]:
+    shape = service_model().operation_model(operation).output_shape
+    if operation == kind.list:
+        return [shape.members[kind.list_key].member]
+    return [shape]
+
+
+def _stand_in(shape: Shape, member: str, resource: _Resource, state: _State) -> Any:
+    """A valid value of ``shape`` for a member the emulator has to make up."""
+    pattern = shape.metadata.get("pattern", "")
+    seed = f"{resource.key}/{member}"
+    if member == "collaborationIdentifier" and MEMBERSHIP in resource.fields:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, resource.fields[MEMBERSHIP]))
+    if shape.type_name == "structure":
+        return {
+            name: _stand_in(shape.members[name], name, resource, state)  # type: ignore[attr-defined]
+            for name in shape.required_members  # type: ignore[attr-defined]
+        }
+    if shape.type_name == "list":
+        count = shape.metadata.get("min", 0)
+        return [_stand_in(shape.member, member, resource, state) for _ in range(count)]  # type: ignore[attr-defined]
+    if shape.type_name == "map":
+        return {}
+    if shape.type_name in ("integer", "long", "float", "double"):
+        return shape.metadata.get("min", 0)
+    if shape.type_name == "boolean":
+        return False
+    if shape.type_name == "timestamp":
+        return _timestamp(resource.created)
+    if shape.enum:  # type: ignore[attr-defined]
+        return shape.enum[0]  # type: ignore[attr-defined]
+    if pattern.startswith("[0-9a-f]{8}-"):
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+    if pattern == "[0-9]{12}":
+        return state.account_id
+    if ":cleanrooms-ml:" in pattern and shape.name.endswith("Arn"):
+        segment = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", shape.name[:-3]).lower()
+        membership = f"membership/{resource.fields.get(MEMBERSHIP, DEFAULT_MEMBERSHIP_ID)}/"
+        scope = membership if "membership/" in pattern else ""
+        return (
+            f"arn:{_partition(resource.region)}:cleanrooms-ml:{resource.region}:{state.account_id}:"
+            f"{scope}{segment}/{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+        )
+    return "emulated"
+
+
+def _render(resource: _Resource, shape: Shape, now: float) -> dict[str, Any]:
+    """A resource as a response shape (a description or a list summary) shows it."""
+    step = resource.current(now)
+    values = {
+        **resource.fields,
         "status": step.status,
-        "createTime": _timestamp(job.created),
-        "updateTime": _timestamp(job.updated),
+        "createTime": _timestamp(resource.created),
+        "updateTime": _timestamp(resource.updated),
     }
     if step.details:
-        description["statusDetails"] = dict(step.details)
-    return description
-
-
-def _summary(job: _Job, now: float) -> dict[str, Any]:
-    description = _describe(job, now)
-    summary = {key: description[key] for key in _SUMMARY_MEMBERS if key in description}
-    # A stable stand-in: the emulator has no collaborations, but the summary requires one.
-    summary["collaborationIdentifier"] = str(uuid.uuid5(uuid.NAMESPACE_URL, job.membership_id))
-    return summary
+        values["statusDetails"] = dict(step.details)
+    return {member: values[member] for member in shape.members if member in values}  # type: ignore[attr-defined]
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -493,6 +618,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._dispatch("PATCH")
 
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
     def _dispatch(self, method: str) -> None:
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
@@ -506,12 +637,13 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "POST" and not segments and b"Action=AssumeRole" in raw_body:
             self._assume_role()
             return
-        operation = _route(method, segments)
-        if operation is None:
+        matched = _match(self.state.routes, method, segments)
+        if matched is None:
             self._send(
                 404, {"message": f"No route for {method} {url.path}"}, error="UnknownOperationException"
             )
             return
+        operation, labels = matched
         state = self.state
         with state.lock:
             state.calls[operation] += 1
@@ -531,14 +663,22 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if fault:
                 raise fault
-            _check_credentials(state, self.headers.get("Authorization", ""))
+            authorization = self.headers.get("Authorization", "")
+            _check_credentials(state, authorization)
             body = json.loads(raw_body) if raw_body else {}
             if not isinstance(body, dict):
                 raise ServiceError("ValidationException", "The request body must be a JSON object.")
             query = {key: values[-1] for key, values in parse_qs(url.query).items()}
-            membership_id = _check_membership(segments[1])
+            request = {**body, **_query(operation, query), **labels}
+            try:
+                check_request(operation, request)
+            except InvalidArgumentError as error:
+                raise ServiceError("ValidationException", str(error)) from None
+            signed = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", authorization)
+            region = signed[1] if signed else state.region
+            role, emulated = state.kinds[operation]
             with state.lock:
-                result = _OPERATIONS[operation](state, membership_id, segments[3:], body, query)
+                result = _ROLES[role](state, emulated, operation, request, region)
         except ServiceError as error:
             self._send(error.http_status, {"message": error.message}, error=error.code)
             return
@@ -578,16 +718,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def _route(method: str, segments: list[str]) -> str | None:
-    if len(segments) < 3 or segments[0] != "memberships" or segments[2] != "trained-model-inference-jobs":
-        return None
-    if len(segments) == 3:
-        return {"GET": LIST, "POST": START}.get(method)
-    if len(segments) == 4:
-        return {"GET": GET, "PATCH": CANCEL}.get(method)
-    return None
-
-
 def _injected_fault(state: _State, operation: str) -> ServiceError | None:
     scripted = state.scripted_errors.get(operation)
     code = scripted.pop(0) if scripted else None
@@ -609,94 +739,105 @@ def _check_credentials(state: _State, authorization: str) -> None:
         raise ServiceError("ExpiredTokenException", "The security token included in the request is expired")
 
 
-def _check_membership(value: str) -> str:
-    if not _UUID_RE.match(value):
-        raise ServiceError(
-            "ValidationException", f"membershipIdentifier {value!r} is not a valid membership id."
-        )
-    return value
+def _not_found(emulated: EmulatedKind, label: str, region: str) -> ServiceError:
+    return ServiceError(
+        "ResourceNotFoundException", f"{emulated.kind.name.capitalize()} {label} not found in {region}."
+    )
 
 
-def _find_job(state: _State, membership_id: str, arn: str) -> _Job:
-    try:
-        parsed = parse_arn(arn, "trainedModelInferenceJobArn", "trained-model-inference-job", True)
-    except InvalidJobReferenceError:
-        raise ServiceError(
-            "ValidationException", f"trainedModelInferenceJobArn {arn!r} is not valid."
-        ) from None
-    job = state.jobs.get(arn)
-    if job is None or parsed.membership_id != membership_id or job.membership_id != membership_id:
-        raise ServiceError("ResourceNotFoundException", f"Trained model inference job {arn} not found.")
-    return job
+def _find(state: _State, emulated: EmulatedKind, request: Mapping[str, Any], region: str) -> _Resource:
+    """The resource a request names: in this region, and agreeing on every identity member given."""
+    kind = emulated.kind
+    label = kind.label({member: request.get(member) for member in kind.identity})
+    resource = state.resources.get(label)
+    if (
+        resource is None
+        or resource.emulated is not emulated
+        or resource.region != region
+        or resource.gone(time.time())
+        or any(request.get(member) not in (None, resource.fields.get(member)) for member in kind.identity)
+    ):
+        raise _not_found(emulated, label, region)
+    return resource
 
 
-def _get(state: _State, membership_id: str, rest: list[str], body: dict, query: dict) -> dict[str, Any]:
-    job = _find_job(state, membership_id, rest[0])
-    if job.hidden_reads > 0:
-        job.hidden_reads -= 1
-        raise ServiceError("ResourceNotFoundException", f"Trained model inference job {job.arn} not found.")
-    job.reads += 1
-    return _describe(job, time.time())
-
-
-def _start(state: _State, membership_id: str, rest: list[str], body: dict, query: dict) -> dict[str, Any]:
-    missing = [member for member in _REQUIRED_START_MEMBERS if member not in body]
-    if missing:
-        raise ServiceError("ValidationException", f"Missing required members: {', '.join(missing)}.")
-    name = body["name"]
-    if not isinstance(name, str) or not 1 <= len(name) <= 63:
-        raise ServiceError("ValidationException", "name must be 1 to 63 characters long.")
-    if len(body.get("description") or "") > 255:
-        raise ServiceError("ValidationException", "description must be at most 255 characters long.")
-    if len(body.get("environment") or {}) > 16:
-        raise ServiceError("ValidationException", "environment may have at most 16 entries.")
-    if state.started_scripts:
-        job = _create_job(state, membership_id, body, state.started_scripts.pop(0), None, None)
+def _created(state: _State, emulated: EmulatedKind, operation: str, request: dict, region: str) -> dict:
+    scripts = state.next_scripts.get(emulated.kind.name)
+    if scripts:
+        script, step_seconds = scripts.pop(0), None
     elif state.reads_to_active:
-        statuses = ["CREATE_PENDING", *["CREATE_IN_PROGRESS"] * max(state.reads_to_active - 2, 0), "ACTIVE"]
-        script = [_Step(status) for status in statuses[-state.reads_to_active :]]
-        job = _create_job(state, membership_id, body, script, None, None)
+        reads = state.reads_to_active
+        statuses = ["CREATE_PENDING", *["CREATE_IN_PROGRESS"] * max(reads - 2, 0), "ACTIVE"][-reads:]
+        script, step_seconds = _script(statuses), None
     else:
-        script = [_Step(status) for status in STARTED_JOB_STATUSES]
-        job = _create_job(state, membership_id, body, script, state.step_seconds, None)
-    return {"trainedModelInferenceJobArn": job.arn}
+        script, step_seconds = _script(emulated.started), state.step_seconds
+    resource = _create(state, emulated, request, region, script, step_seconds, None)
+    output = service_model().operation_model(operation).output_shape
+    return {
+        member: resource.fields[member]
+        for member in (output.members if output else {})
+        if member in resource.fields
+    }
 
 
-def _cancel(state: _State, membership_id: str, rest: list[str], body: dict, query: dict) -> dict[str, Any]:
-    job = _find_job(state, membership_id, rest[0])
-    now = time.time()
-    status = job.current(now).status
-    if status in TERMINAL_STATES or status.startswith("CANCEL_"):
-        raise ServiceError("ConflictException", f"Trained model inference job {job.arn} is {status}.")
-    job.restart_script([_Step(status) for status in CANCELLED_JOB_STATUSES], now)
-    return {}
+def _got(state: _State, emulated: EmulatedKind, operation: str, request: dict, region: str) -> dict:
+    resource = _find(state, emulated, request, region)
+    if resource.hidden_reads > 0:
+        resource.hidden_reads -= 1
+        raise _not_found(emulated, resource.key, region)
+    resource.reads += 1
+    return _render(resource, service_model().operation_model(operation).output_shape, time.time())
 
 
-def _list(state: _State, membership_id: str, rest: list[str], body: dict, query: dict) -> dict[str, Any]:
-    try:
-        max_results = int(query.get("maxResults", 100))
-    except ValueError:
-        raise ServiceError("ValidationException", "maxResults must be an integer.") from None
-    if not 1 <= max_results <= 100:
-        raise ServiceError("ValidationException", "maxResults must be between 1 and 100.")
-    now = time.time()
-    jobs = [
-        job
-        for job in sorted(state.jobs.values(), key=lambda job: job.created, reverse=True)
-        if job.membership_id == membership_id
-        and job.hidden_reads == 0  # not visible to Get yet: not listed either
-        and query.get("trainedModelArn") in (None, job.attributes.get("trainedModelArn"))
-        and query.get("trainedModelVersionIdentifier")
-        in (None, job.attributes.get("trainedModelVersionIdentifier"))
+def _listed(state: _State, emulated: EmulatedKind, operation: str, request: dict, region: str) -> dict:
+    kind, now = emulated.kind, time.time()
+    filters = {member: value for member, value in request.items() if member not in _PAGING}
+    (shape,) = _output_shapes(operation, kind)
+    matching = [
+        resource
+        for resource in sorted(state.resources.values(), key=lambda resource: resource.created, reverse=True)
+        if resource.emulated is emulated
+        and resource.region == region
+        and resource.hidden_reads == 0  # not visible to Get yet: not listed either
+        and not resource.gone(now)
+        and all(resource.fields.get(member) == value for member, value in filters.items())
     ]
-    start = int(query.get("nextToken") or 0)
-    page = jobs[start : start + max_results]
-    for job in page:
-        job.reads += 1  # a listing shows the job: a read, for jobs that move on reads
-    result: dict[str, Any] = {"trainedModelInferenceJobs": [_summary(job, now) for job in page]}
-    if start + max_results < len(jobs):
-        result["nextToken"] = str(start + max_results)
+    start, size = int(request.get("nextToken") or 0), request.get("maxResults", 100)
+    page = matching[start : start + size]
+    for resource in page:
+        resource.reads += 1  # a listing shows it: a read, for resources that move on reads
+    result: dict[str, Any] = {kind.list_key or "": [_render(resource, shape, now) for resource in page]}
+    if start + size < len(matching):
+        result["nextToken"] = str(start + size)
     return result
 
 
-_OPERATIONS = {GET: _get, START: _start, CANCEL: _cancel, LIST: _list}
+def _moved(script_of: str, verb: str) -> Any:
+    """A cancel or delete: the resource goes through its kind's ``cancelled`` or ``deleted`` script."""
+
+    def move(state: _State, emulated: EmulatedKind, operation: str, request: dict, region: str) -> dict:
+        resource = _find(state, emulated, request, region)
+        now = time.time()
+        status = resource.current(now).status
+        pending = status in ("CREATE_PENDING", "CREATE_IN_PROGRESS")
+        busy = status.startswith(("CANCEL_", "DELETE_")) and not status.endswith("FAILED")
+        if busy or (verb == "cancel" and not pending):
+            raise ServiceError(
+                "ConflictException",
+                f"{emulated.kind.name.capitalize()} {resource.key} is {status}: cannot {verb}.",
+            )
+        resource.restart_script(_script(getattr(emulated, script_of)), now)
+        return {}
+
+    return move
+
+
+_ROLES = {
+    "create": _created,
+    "get": _got,
+    "list": _listed,
+    "cancel": _moved("cancelled", "cancel"),
+    "delete": _moved("deleted", "delete"),
+}
+
+__all__ = ["CANCEL", "GET", "LIST", "START", "CleanRoomsMLEmulator", "Faults", "ServiceError"]
