@@ -451,12 +451,13 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             self.hook.cancel(self.kind, self.created)
 
 
-class CleanRoomsMLCancelOperator(ResourceTaskMixin, CleanRoomsMLWaitingOperator):
+class CleanRoomsMLWaitOperator(ResourceTaskMixin, CleanRoomsMLWaitingOperator):
     """
-    Cancel a Clean Rooms ML resource; optionally wait until its ``cancelled`` waiter succeeds.
+    Wait for an existing Clean Rooms ML resource until its ``complete`` waiter decides, as an operator.
 
-    Cancelling one that has already finished or is already being cancelled is not an error: the
-    task succeeds and says so. Returns what names the resource (its ARN).
+    Unlike the sensor, it pushes the final description to XCom under the kind's ``xcom_key`` and
+    fails (retries apply) when the resource fails; it returns what names the resource. Subclasses
+    set :attr:`kind` and :attr:`triggers` and pass the kind's identifying arguments through.
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -468,9 +469,9 @@ class CleanRoomsMLCancelOperator(ResourceTaskMixin, CleanRoomsMLWaitingOperator)
     def __init__(
         self,
         *,
-        wait_for_completion: bool = False,
-        waiter_delay: float = 30,
-        waiter_max_attempts: int = 60,
+        wait_for_completion: bool = True,
+        waiter_delay: float = 60,
+        waiter_max_attempts: int = 720,
         deferrable: bool = default_deferrable(),
         **kwargs: Any,
     ) -> None:
@@ -487,10 +488,41 @@ class CleanRoomsMLCancelOperator(ResourceTaskMixin, CleanRoomsMLWaitingOperator)
     def execute(self, context: Context) -> Any:
         reference = self.resolve_reference()
         persist_membership_link(context, self, self.kind, reference)
+        if not self.wait_for_completion:
+            return reference[self.kind.match_by]
+        return self.wait(context, reference, "complete", cancel_on_kill=False)
+
+    def reference_after(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        return self.resolve_reference()
+
+
+class CleanRoomsMLCancelOperator(CleanRoomsMLWaitOperator):
+    """
+    Cancel a Clean Rooms ML resource; optionally wait until its ``cancelled`` waiter succeeds.
+
+    Cancelling one that has already finished or is already being cancelled is not an error: the
+    task succeeds and says so. Returns what names the resource (its ARN).
+    """
+
+    def __init__(
+        self,
+        *,
+        wait_for_completion: bool = False,
+        waiter_delay: float = 30,
+        waiter_max_attempts: int = 60,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            wait_for_completion=wait_for_completion,
+            waiter_delay=waiter_delay,
+            waiter_max_attempts=waiter_max_attempts,
+            **kwargs,
+        )
+
+    def execute(self, context: Context) -> Any:
+        reference = self.resolve_reference()
+        persist_membership_link(context, self, self.kind, reference)
         asked = self.hook.cancel(self.kind, reference)
         if not (asked and self.wait_for_completion):
             return reference[self.kind.match_by]
         return self.wait(context, reference, "cancelled", cancel_on_kill=False)
-
-    def reference_after(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        return self.resolve_reference()
