@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from botocore.waiter import AcceptorConfig
@@ -259,14 +259,15 @@ class JobWait:
         )
         return self._out_of_reads()
 
-    def record_error(self, error: BaseException, asked: str = "") -> JobEvent | None:
+    def record_error(self, error: BaseException, asked: Callable[[], str] | None = None) -> JobEvent | None:
         """
         Record one read that failed: a ``ClientError`` (after botocore's retries) or a connection error.
 
         Other exceptions are raised again: they are bugs, not the service's answer.
 
         :param error: What the read raised.
-        :param asked: Where the read went (region, connection), for a not-found message.
+        :param asked: Says where the read went (account, region, connection), for a not-found
+            message; called only then.
         :return: The final event when the wait is over, None to read again.
         """
         from botocore.exceptions import ClientError, HTTPClientError
@@ -284,7 +285,7 @@ class JobWait:
         code, message = response.get("Error", {}).get("Code"), response.get("Error", {}).get("Message")
         if code == "ResourceNotFoundException":
             if self.reads > NOT_FOUND_READS_TOLERATED:
-                return self.event("error", self.not_found_message(asked), error_code=code)
+                return self.event("error", self.not_found_message(asked() if asked else ""), error_code=code)
             log.warning(
                 "Read %d: %s %s not found; it may not be visible yet.", self.reads, self.kind.name, self.label
             )

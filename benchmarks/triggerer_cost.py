@@ -15,6 +15,7 @@ CPython's full garbage collections: their pauses scale with the whole process's 
 botocore), and the stall outside them is what the waits themselves cost the loop.
 
     .venv/bin/python benchmarks/triggerer_cost.py [--n 100 1000] [--delay 2] [--polls 4] [--only ours]
+    .venv/bin/python benchmarks/triggerer_cost.py --n 300 --per-membership 5   # the service's quota
 """
 
 from __future__ import annotations
@@ -97,7 +98,13 @@ async def _run(triggers: list) -> list[dict]:
     return await asyncio.gather(*tasks)
 
 
-def one_run(implementation: str, n: int, delay: int, endpoint: str) -> dict:
+def _membership(index: int, per_membership: int) -> str:
+    """The membership of job ``index``: all in one, or ``per_membership`` to each."""
+    group = index // per_membership if per_membership else 0
+    return f"00000000-0000-4000-8000-{group + 1:012d}"
+
+
+def one_run(implementation: str, n: int, delay: int, endpoint: str, per_membership: int = 0) -> dict:
     """Runs in a fresh interpreter (``--child``): start N jobs, then wait on all of them."""
     import importlib
 
@@ -106,27 +113,26 @@ def one_run(implementation: str, n: int, delay: int, endpoint: str) -> dict:
     sys.path.insert(0, str(HERE))
     module, _, name = IMPLEMENTATIONS[implementation].partition(":")
     trigger_class = getattr(importlib.import_module(module), name)
-    membership = "00000000-0000-4000-8000-000000000001"
     client = boto3.client("cleanroomsml", endpoint_url=endpoint, region_name="us-east-1")
-    prefix = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{membership}"
-    request = {
-        "membershipIdentifier": membership,
-        "trainedModelArn": f"{prefix}/trained-model/m",
-        "resourceConfig": {"instanceType": "ml.m5.xlarge"},
-        "outputConfiguration": {"members": [{"accountId": "123456789012"}]},
-        "dataSource": {"mlInputChannelArn": f"{prefix}/ml-input-channel/c"},
-    }
-    arns = [
-        client.start_trained_model_inference_job(name=f"bench-{index}", **request)[
-            "trainedModelInferenceJobArn"
-        ]
-        for index in range(n + 1)
-    ]
+
+    def start(index: int) -> str:
+        membership = _membership(index, per_membership)
+        prefix = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{membership}"
+        return client.start_trained_model_inference_job(
+            membershipIdentifier=membership,
+            name=f"bench-{index}",
+            trainedModelArn=f"{prefix}/trained-model/m",
+            resourceConfig={"instanceType": "ml.m5.xlarge"},
+            outputConfiguration={"members": [{"accountId": "123456789012"}]},
+            dataSource={"mlInputChannelArn": f"{prefix}/ml-input-channel/c"},
+        )["trainedModelInferenceJobArn"]
+
+    arns = [start(index) for index in range(n + 1)]
 
     def trigger(arn: str, waiter_delay: int):
         return trigger_class(
             trained_model_inference_job_arn=arn,
-            membership_identifier=membership,
+            membership_identifier=arn.split("membership/")[1].split("/")[0],
             waiter_delay=waiter_delay,
             waiter_max_attempts=100,
         )
@@ -163,6 +169,7 @@ def one_run(implementation: str, n: int, delay: int, endpoint: str) -> dict:
     return {
         "implementation": implementation,
         "n": n,
+        "per_membership": per_membership or n,
         "peak_rss_increment_mib": round((_rss_kib("VmHWM") - rss_before) / 1024, 1),
         "cpu_seconds": round(
             usage_after.ru_utime - usage_before.ru_utime + usage_after.ru_stime - usage_before.ru_stime, 2
@@ -184,15 +191,21 @@ def main() -> None:
     parser.add_argument("--delay", type=int, default=2, help="seconds between polls")
     parser.add_argument("--polls", type=int, default=4, help="polls each job takes to be ACTIVE")
     parser.add_argument(
+        "--per-membership",
+        type=int,
+        default=0,
+        help="jobs per membership (5 is the service's quota of running inference jobs); default: all in one",
+    )
+    parser.add_argument(
         "--only", choices=sorted(IMPLEMENTATIONS), help="measure one implementation (no ratios)"
     )
     parser.add_argument(
-        "--child", nargs=4, metavar=("IMPL", "N", "DELAY", "ENDPOINT"), help=argparse.SUPPRESS
+        "--child", nargs=5, metavar=("IMPL", "N", "DELAY", "ENDPOINT", "PER"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.child:
-        implementation, n, delay, endpoint = args.child
-        print(json.dumps(one_run(implementation, int(n), int(delay), endpoint)))
+        implementation, n, delay, endpoint, per_membership = args.child
+        print(json.dumps(one_run(implementation, int(n), int(delay), endpoint, int(per_membership))))
         return
 
     emulator = subprocess.Popen(
@@ -230,7 +243,10 @@ def main() -> None:
         for n in args.n:
             for implementation in [args.only] if args.only else IMPLEMENTATIONS:
                 output = subprocess.run(
-                    [sys.executable, __file__, "--child", implementation, str(n), str(args.delay), endpoint],
+                    [
+                        sys.executable, __file__, "--child",
+                        implementation, str(n), str(args.delay), endpoint, str(args.per_membership),
+                    ],
                     env=env, capture_output=True, text=True, check=True,
                 ).stdout  # fmt: skip
                 runs.append(json.loads(output.strip().splitlines()[-1]))
@@ -273,6 +289,7 @@ def main() -> None:
                 "benchmark": "triggerer_cost",
                 "delay": args.delay,
                 "polls": args.polls,
+                "per_membership": args.per_membership or None,
                 "runs": runs,
                 "ratios": ratios,
             }

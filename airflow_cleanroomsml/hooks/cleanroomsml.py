@@ -97,10 +97,27 @@ class CleanRoomsMLHook(AwsBaseHook):
         return self.conn
 
     def asked(self) -> str:
-        """Where this hook's calls go, for messages: the region and the connection."""
-        return (
-            f"region {self.conn_region_name or self.client.meta.region_name}, connection {self.aws_conn_id!r}"
-        )
+        """
+        Where this hook's calls go, for a not-found message: account, region and connection.
+
+        The account is asked of STS (one call, on the failure path only); if STS cannot be reached,
+        the message does without it.
+        """
+        from botocore.config import Config
+
+        region = self.client.meta.region_name
+        where = f"region {region}, connection {self.aws_conn_id!r}"
+        try:
+            sts = self.get_session(region).client(
+                "sts",
+                endpoint_url=self.conn_config.get_service_endpoint_url("sts"),
+                verify=self.verify,
+                config=Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5),
+            )
+            account = sts.get_caller_identity()["Account"]
+        except Exception:  # only a message is at stake: say what is known without the account
+            return where
+        return f"account {account}, {where}"
 
     # -- any kind ------------------------------------------------------------------------------
 
@@ -208,7 +225,7 @@ class CleanRoomsMLHook(AwsBaseHook):
             try:
                 event = wait.record(self.read(kind, reference))
             except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
-                event = wait.record_error(error, self.asked())
+                event = wait.record_error(error, self.asked)
             if event is not None:
                 return event
 

@@ -216,7 +216,7 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
         try:
             return wait.record(self.hook.read(self.kind, wait.reference))
         except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
-            return wait.record_error(error, self.hook.asked())
+            return wait.record_error(error, self.hook.asked)
 
     def poke(self, context: Context) -> bool:
         event = self._read_once(context)

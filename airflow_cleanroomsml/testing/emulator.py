@@ -637,6 +637,9 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "POST" and not segments and b"Action=AssumeRole" in raw_body:
             self._assume_role()
             return
+        if method == "POST" and not segments and b"Action=GetCallerIdentity" in raw_body:
+            self._caller_identity()
+            return
         matched = _match(self.state.routes, method, segments)
         if matched is None:
             self._send(
@@ -691,7 +694,7 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.calls[ASSUME_ROLE] += 1
             state.issued_keys[key] = expires
-        body = (
+        self._send_xml(
             '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>'
             f"<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{uuid.uuid4().hex}</SecretAccessKey>"
             f"<SessionToken>{uuid.uuid4().hex}</SessionToken><Expiration>{_timestamp(expires)}</Expiration>"
@@ -699,12 +702,28 @@ class _Handler(BaseHTTPRequestHandler):
             f"<Arn>arn:aws:sts::{state.account_id}:assumed-role/emulator/airflow</Arn></AssumedRoleUser>"
             f"</AssumeRoleResult><ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
             "</AssumeRoleResponse>"
-        ).encode()
+        )
+
+    def _caller_identity(self) -> None:
+        """STS ``GetCallerIdentity``: the emulator's account, for messages that say where a call went."""
+        account = self.state.account_id
+        with self.state.lock:
+            self.state.calls["GetCallerIdentity"] += 1
+        self._send_xml(
+            '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+            f"<Arn>arn:aws:iam::{account}:user/emulator</Arn><UserId>AIDAEMULATOR</UserId>"
+            f"<Account>{account}</Account></GetCallerIdentityResult>"
+            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+            "</GetCallerIdentityResponse>"
+        )
+
+    def _send_xml(self, body: str) -> None:
+        data = body.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(data)
 
     def _send(self, status: int, payload: dict[str, Any], error: str | None = None) -> None:
         data = json.dumps(payload).encode()

@@ -152,7 +152,6 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
         # Each wait's schedule is offset within half the gathering window (by what it waits for), so
         # that a thousand waits do not all wake in the same turn of the event loop.
         offset = gather / 2 * zlib.crc32(str(match).encode()) / 2**32
-        asked = f"region {client.meta.region_name}, connection {self.aws_conn_id!r}"
         list_request: dict[str, Any] | None = None
         sweep: ListSweep | None = None
         while True:
@@ -171,7 +170,10 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
                     # Not swept, or a failure: the description carries its statusDetails.
                     reading = await CleanRoomsMLHook.aread(client, kind, self.reference, list_request or {})
             except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
-                event = wait.record_error(error, asked)
+                event = wait.record_error(error)
+                if event is not None and event["error_code"] == "ResourceNotFoundException":
+                    # Where it looked, with the account from STS: once, off the event loop.
+                    event["message"] = wait.not_found_message(await asyncio.to_thread(self.hook().asked))
             else:
                 event = wait.record(reading)
             if event is not None:

@@ -55,7 +55,8 @@ class RecordingSensor(CleanRoomsMLTrainedModelInferenceJobSensor):
         try:
             yield
         except Exception as error:
-            Path(context["params"]["out"] + ".error").write_text(f"{type(error).__name__}: {error}")
+            if type(error).__name__ not in ("AirflowRescheduleException", "TaskDeferred"):  # not an end
+                Path(context["params"]["out"] + ".error").write_text(f"{type(error).__name__}: {error}")
             raise
 
 
@@ -138,3 +139,26 @@ for _deferrable in (False, True):
             "{{ params.out }}",
         )
     globals()[_dag.dag_id] = _dag
+
+
+# One DAG per mode, soft_fail and cancel_on_kill: the same situation must end the same way in each.
+for _name, _mode in MODES.items():
+    for _soft_fail in (False, True):
+        for _cancel in (False, True):
+            with DAG(
+                f"cleanroomsml_outcome_{_name}_{'soft' if _soft_fail else 'hard'}_{'cancel' if _cancel else 'keep'}",
+                schedule=None,
+                start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+                catchup=False,
+                params={"job_arn": "", "out": ""},
+            ) as _dag:
+                RecordingSensor(
+                    task_id="wait",
+                    trained_model_inference_job_arn="{{ params.job_arn }}",
+                    poke_interval=1,
+                    timeout=4,
+                    soft_fail=_soft_fail,
+                    cancel_on_kill=_cancel,
+                    **_mode,
+                )
+            globals()[_dag.dag_id] = _dag

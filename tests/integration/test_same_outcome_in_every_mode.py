@@ -1,0 +1,121 @@
+"""
+One outcome per situation, whatever the mode: the README's table, run through real DAG runs.
+
+Each row runs the same sensor in poke, reschedule and deferrable mode against the same situation
+and asserts the same task state, the same error text and the same API calls (reads give or take one).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from importlib.metadata import version
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+MODES = ("poke", "reschedule", "deferrable")
+AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
+DETAILS = {"statusCode": "ModelError", "message": "container exited with 137"}
+
+# situation, soft_fail, cancel_on_kill -> task state, start of the error text, cancel calls
+OUTCOMES = [
+    (
+        "failed",
+        False,
+        False,
+        "failed",
+        "AirflowFailException: Trained model inference job {arn} is CREATE_FAILED",
+        0,
+    ),
+    (
+        "failed",
+        True,
+        False,
+        "skipped",
+        "AirflowSkipException: Trained model inference job {arn} is CREATE_FAILED",
+        0,
+    ),
+    (
+        "failed",
+        True,
+        True,
+        "skipped",
+        "AirflowSkipException: Trained model inference job {arn} is CREATE_FAILED",
+        0,
+    ),
+    ("never found", False, False, "failed", "ClientError: An error occurred (ResourceNotFoundException)", 0),
+    ("never found", True, False, "failed", "ClientError: An error occurred (ResourceNotFoundException)", 0),
+    (
+        "timeout",
+        False,
+        False,
+        "failed",
+        "AirflowSensorTimeout: Gave up waiting for trained model inference job",
+        0,
+    ),
+    (
+        "timeout",
+        True,
+        False,
+        "skipped",
+        "AirflowSkipException: Gave up waiting for trained model inference job",
+        0,
+    ),
+    (
+        "timeout",
+        False,
+        True,
+        "failed",
+        "AirflowSensorTimeout: Gave up waiting for trained model inference job",
+        1,
+    ),
+    (
+        "timeout",
+        True,
+        True,
+        "skipped",
+        "AirflowSkipException: Gave up waiting for trained model inference job",
+        1,
+    ),
+]
+
+
+def situation(emulator, name: str) -> str:
+    if name == "failed":
+        return emulator.register_job(["CREATE_PENDING", "CREATE_FAILED"], status_details=DETAILS)
+    if name == "never found":
+        return emulator.register_job(["CREATE_PENDING"], not_found_reads=1000)
+    return emulator.register_job(["CREATE_IN_PROGRESS"])  # runs on past the timeout
+
+
+def run(emulator, tmp_path, mode: str, name: str, soft_fail: bool, cancel: bool) -> tuple[str, str, dict]:
+    emulator.reset_calls()
+    arn = situation(emulator, name)
+    out = tmp_path / f"{mode}.json"
+    dags = importlib.import_module("tests.integration.dags.cleanroomsml_test_dags")
+    dag = getattr(
+        dags,
+        f"cleanroomsml_outcome_{mode}_{'soft' if soft_fail else 'hard'}_{'cancel' if cancel else 'keep'}",
+    )
+    dag_run = dag.test(run_conf={"job_arn": arn, "out": str(out)})
+    task_state = dag_run.get_task_instance("wait").state
+    state = str(getattr(task_state, "value", task_state))
+    text = (tmp_path / f"{mode}.json.error").read_text().replace(arn, "{arn}")
+    return state, re.sub(r"\d+ polls in \d+s|read \d+|\d+(\.\d+)? seconds", "#", text), emulator.calls
+
+
+@pytest.mark.parametrize(("name", "soft_fail", "cancel", "state", "error", "cancels"), OUTCOMES)
+def test_the_same_situation_ends_the_same_way_in_every_mode(
+    name, soft_fail, cancel, state, error, cancels, airflow_db, cleanroomsml_emulator, tmp_path
+):
+    modes = [mode for mode in MODES if not (mode == "reschedule" and AIRFLOW_3_0)]  # 3.0's dag.test bug
+    outcomes = {mode: run(cleanroomsml_emulator, tmp_path, mode, name, soft_fail, cancel) for mode in modes}
+    for mode, (task_state, text, calls) in outcomes.items():
+        assert task_state == state, mode
+        assert text.startswith(error), (mode, text)
+        assert text == outcomes["poke"][1], f"{mode} says it otherwise than poke"
+        assert calls["CancelTrainedModelInferenceJob"] == cancels, mode
+        reads = calls["GetTrainedModelInferenceJob"] + calls["ListTrainedModelInferenceJobs"]
+        assert abs(reads - sum(outcomes["poke"][2][op] for op in ("GetTrainedModelInferenceJob",))) <= 1, mode
