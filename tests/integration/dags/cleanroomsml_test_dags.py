@@ -145,8 +145,9 @@ for _deferrable in (False, True):
 for _name, _mode in MODES.items():
     for _soft_fail in (False, True):
         for _cancel in (False, True):
+            _dag_id = f"cleanroomsml_outcome_{_name}_{'soft' if _soft_fail else 'hard'}"
             with DAG(
-                f"cleanroomsml_outcome_{_name}_{'soft' if _soft_fail else 'hard'}_{'cancel' if _cancel else 'keep'}",
+                f"{_dag_id}_{'cancel' if _cancel else 'keep'}",
                 schedule=None,
                 start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
                 catchup=False,
