@@ -424,3 +424,22 @@ def test_connection_resets_and_stalls_are_retried_by_botocore(emulator):
             membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
         )
         assert job["status"] == "ACTIVE"
+
+
+def test_a_call_signed_for_another_region_does_not_find_the_resource(emulator):
+    arn = emulator.register_job(["ACTIVE"])
+    elsewhere = boto3.client("cleanroomsml", endpoint_url=emulator.endpoint_url, region_name="eu-west-1")
+    with pytest.raises(ClientError, match="ResourceNotFoundException") as error:
+        elsewhere.get_trained_model_inference_job(
+            membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
+        )
+    assert "not found in eu-west-1" in str(error.value)
+    listed = elsewhere.list_trained_model_inference_jobs(membershipIdentifier=emulator.membership_id)
+    assert listed["trainedModelInferenceJobs"] == []
+    started = elsewhere.start_trained_model_inference_job(**start_request(emulator))
+    assert ":cleanrooms-ml:eu-west-1:" in started["trainedModelInferenceJobArn"], "made where it was asked"
+
+
+def test_sts_says_which_account_the_credentials_are(emulator):
+    sts = boto3.client("sts", endpoint_url=emulator.endpoint_url, region_name="us-east-1")
+    assert sts.get_caller_identity()["Account"] == ACCOUNT

@@ -163,3 +163,51 @@ for _name, _mode in MODES.items():
                     **_mode,
                 )
             globals()[_dag.dag_id] = _dag
+
+
+def start_task(**arguments):
+    return CleanRoomsMLStartTrainedModelInferenceJobOperator(
+        task_id="start",
+        membership_identifier="00000000-0000-4000-8000-000000000001",
+        trained_model_arn=f"{PREFIX}/trained-model/m1",
+        resource_config={"instanceType": "ml.m5.xlarge", "instanceCount": 1},
+        output_configuration={"members": [{"accountId": "123456789012"}]},
+        data_source={"mlInputChannelArn": f"{PREFIX}/ml-input-channel/c1"},
+        waiter_delay=0.2,
+        **arguments,
+    )
+
+
+# Ordinary values reach AWS, logs and the rendered-template view as written; a sensitive one is masked.
+with DAG(
+    "cleanroomsml_start_as_written",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"out": ""},
+) as _dag:
+    start_task(
+        name="batch-scoring-false",
+        environment={
+            "MODE": "batch",
+            "FLAG": "false",
+            "AWS_REGION": "us-east-1",
+            "BATCH_SIZE": "12345",
+            "API_TOKEN": "{{ var.value.get('scoring_token', 'none') }}",
+        },
+        tags={"team": "batch"},
+    )
+globals()[_dag.dag_id] = _dag
+
+# Native rendering turns digit strings into numbers, and a name may carry a newline.
+for _name, _arguments in {"native": {}, "newline": {"name": "{{ params.job_name }}"}}.items():
+    with DAG(
+        f"cleanroomsml_start_{_name}",
+        schedule=None,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        params={"out": "", "job_name": "scoring\n"},
+        render_template_as_native_obj=_name == "native",
+    ) as _dag:
+        start_task(**{"name": "scoring", **_arguments})
+    globals()[_dag.dag_id] = _dag
