@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from airflow_cleanroomsml.validation import InvalidArgumentError
 
@@ -46,8 +46,7 @@ def snake_case(member: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", member).lower()
 
 
-@dataclass(frozen=True)
-class ResourceArn:
+class ResourceArn(NamedTuple):
     """The parts of a Clean Rooms ML ARN."""
 
     arn: str
@@ -111,8 +110,7 @@ def validate_membership_id(value: object, field: str = "membership_identifier") 
     return value
 
 
-@dataclass(frozen=True)
-class Lookup:
+class Lookup(NamedTuple):
     """
     A call that finds a value a kind's list call needs but its reference lacks.
 

@@ -21,8 +21,7 @@ import json
 import logging
 import math
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict, cast
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -125,8 +124,7 @@ extra read; it only keeps a wait's budget from running out before its reads are 
 """
 
 
-@dataclass(frozen=True)
-class PollSchedule:
+class PollSchedule(NamedTuple):
     """
     How many reads a wait makes, how far apart, and the time its budget ends.
 
