@@ -29,6 +29,8 @@ WAITERS_FILE = Path(__file__).parent / "waiters" / "cleanroomsml.json"
 UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 MEMBERSHIP_ID_FORM = "a 36-character lowercase UUID such as 1a2b3c4d-0000-4000-8000-00000000abcd"
 MEMBERSHIP = "membershipIdentifier"
+ARN_MEMBERSHIP = "@arnMembership"
+"""For a lookup's request: the membership in the reference's ARN (which may not be the reference's own)."""
 
 _ARN_RE = re.compile(
     r"arn:(?P<partition>aws[-a-z]*):cleanrooms-ml:(?P<region>[-a-z0-9]+):(?P<account>[0-9]{12}):"
@@ -150,6 +152,8 @@ class JobKind:
     :param lookups: Calls that find list request members the reference lacks.
     :param cancel: The operation that cancels one, if any.
     :param delete: The operation that deletes one (or its data), if any.
+    :param sweep: Whether waits that coincide may share one list call: not where summaries cannot
+        tell the resources apart by :attr:`match_by` (the versions of one trained model).
     :param arn_in_membership: Whether the ARN names a membership (``membership/<uuid>/``); by
         default, whether the kind is named within a membership (``membershipIdentifier``).
     :param secret_members: Members of its description (and of the request that creates it) whose
@@ -171,6 +175,7 @@ class JobKind:
     lookups: tuple[Lookup, ...] = ()
     cancel: str | None = None
     delete: str | None = None
+    sweep: bool = True
     arn_in_membership: bool | None = None
     secret_members: tuple[str, ...] = ()
     waiters_file: Path = WAITERS_FILE
@@ -191,9 +196,14 @@ class JobKind:
         return {member: snake_case(member) for member in self.identity}
 
     @property
+    def title(self) -> str:
+        """The name at the start of a sentence: ``ML input channel``, ``Trained model``."""
+        return self.name[:1].upper() + self.name[1:]
+
+    @property
     def xcom_key(self) -> str:
         """The XCom key under which waiting operators push the final description: ``trained_model``."""
-        return self.name.replace(" ", "_")
+        return self.name.lower().replace(" ", "_")
 
     @property
     def primary_argument(self) -> str:
@@ -213,8 +223,10 @@ class JobKind:
         """
         Check a resource's identifying arguments and return its reference, before any API call.
 
-        The membership id, when the kind has one and it is not given, is taken from the ARN; one
-        that is given must agree with it. Optional members left as None are left out.
+        The membership id of a resource that has an ARN of its own is taken from that ARN when it
+        is not given, and must agree with it when it is. Optional members left as None are left
+        out. The reference is then checked against the kind's Get call in the service model
+        (patterns, and members the installed botocore may not know yet).
 
         :param arguments: The snake_case arguments of :attr:`arguments`.
         """
@@ -227,18 +239,24 @@ class JobKind:
         reference: dict[str, Any] = {}
         for member, argument in names.items():
             value = arguments.get(argument)
-            if member == MEMBERSHIP:
+            if member == MEMBERSHIP and self.match_by == self.arn_member:
                 value = self._membership(value, arn, arn_field)
             elif value is None:
                 if member in self.optional_identity:
                     continue
                 raise InvalidJobReferenceError(f"{argument} is required to name a {self.name}.")
+            elif member == MEMBERSHIP:
+                validate_membership_id(value)
             elif not isinstance(value, str) or not value.strip() or value != value.strip():
                 raise InvalidJobReferenceError(
                     f"{argument}={value!r} is not valid; expected a non-empty string without surrounding "
                     "white space."
                 )
             reference[member] = value
+        if self.get is not None:
+            from airflow_cleanroomsml.validation import check_request
+
+            check_request(self.get, reference, names)
         return reference
 
     def _membership(self, value: object, arn: ResourceArn, arn_field: str) -> str:
@@ -259,10 +277,17 @@ class JobKind:
         )
 
     def label(self, reference: Mapping[str, Any]) -> str:
-        """How messages name one resource: its ARN, or its name and parent when it has no ARN."""
+        """How messages name one resource: its ARN, or its name and parent; and a version, if given."""
         if self.match_by == self.arn_member:
-            return str(reference[self.arn_member])
-        return f"{reference[self.match_by]!r} of {reference[self.arn_member]}"
+            label = str(reference[self.arn_member])
+        else:
+            label = f"{reference[self.match_by]!r} of {reference[self.arn_member]}"
+        versions = [
+            f"{snake_case(member)} {reference[member]}"
+            for member in self.optional_identity
+            if reference.get(member)
+        ]
+        return f"{label} ({', '.join(versions)})" if versions else label
 
     def arguments_of(self, reference: Mapping[str, Any]) -> dict[str, Any]:
         """The snake_case arguments that name this resource (the inverse of :meth:`reference`)."""
@@ -286,3 +311,66 @@ TRAINED_MODEL_INFERENCE_JOB = JobKind(
     secret_members=("environment",),
 )
 """``StartTrainedModelInferenceJob``: runs a trained model over an ML input channel."""
+
+
+ML_INPUT_CHANNEL = JobKind(
+    name="ML input channel",
+    identity=(MEMBERSHIP, "mlInputChannelArn"),
+    arn_member="mlInputChannelArn",
+    arn_segment="ml-input-channel",
+    waiters={"complete": "ml_input_channel_complete", "deleted": "ml_input_channel_data_deleted"},
+    get="GetMLInputChannel",
+    list="ListMLInputChannels",
+    list_key="mlInputChannelsList",
+    list_request={MEMBERSHIP: MEMBERSHIP},
+    delete="DeleteMLInputChannelData",
+)
+"""``CreateMLInputChannel``: runs a protected query over the collaboration's data, for training."""
+
+TRAINED_MODEL = JobKind(
+    name="trained model",
+    identity=(MEMBERSHIP, "trainedModelArn", "versionIdentifier"),
+    optional_identity=("versionIdentifier",),
+    arn_member="trainedModelArn",
+    arn_segment="trained-model",
+    waiters={
+        "complete": "trained_model_complete",
+        "cancelled": "trained_model_cancelled",
+        "deleted": "trained_model_output_deleted",
+    },
+    get="GetTrainedModel",
+    list="ListTrainedModels",
+    list_key="trainedModels",
+    list_request={MEMBERSHIP: MEMBERSHIP},
+    cancel="CancelTrainedModel",
+    delete="DeleteTrainedModelOutput",
+    sweep=False,  # the versions of one model share its ARN
+    secret_members=("environment", "hyperparameters"),
+)
+"""``CreateTrainedModel``: trains a model (a new version of one, with incremental training)."""
+
+TRAINED_MODEL_EXPORT_JOB = JobKind(
+    name="trained model export job",
+    identity=(MEMBERSHIP, "trainedModelArn", "name", "trainedModelVersionIdentifier"),
+    optional_identity=("trainedModelVersionIdentifier",),
+    arn_member="trainedModelArn",
+    arn_segment="trained-model",
+    match_member="name",
+    waiters={"complete": "trained_model_export_job_complete"},
+    list="ListCollaborationTrainedModelExportJobs",
+    list_key="collaborationTrainedModelExportJobs",
+    list_request={
+        "collaborationIdentifier": "collaborationIdentifier",
+        "trainedModelArn": "trainedModelArn",
+        "trainedModelVersionIdentifier": "trainedModelVersionIdentifier",
+    },
+    lookups=(
+        Lookup(
+            operation="GetTrainedModel",
+            request={MEMBERSHIP: ARN_MEMBERSHIP, "trainedModelArn": "trainedModelArn"},
+            take={"collaborationIdentifier": "collaborationIdentifier"},
+        ),
+    ),
+)
+"""``StartTrainedModelExportJob``: exports a trained model's artifacts to a member; it has no ARN
+and no Get call, so it is found by name in its collaboration's list of the model's export jobs."""

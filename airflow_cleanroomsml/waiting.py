@@ -110,7 +110,7 @@ def is_transient(response: Mapping[str, Any]) -> bool:
 
 def describe_status(kind: JobKind, label: str, status: str | None, details: Mapping[str, Any] | None) -> str:
     """One line saying where a resource stands: what it is, its status and ``statusDetails``."""
-    text = f"{kind.name.capitalize()} {label} is {status}"
+    text = f"{kind.title} {label} is {status}"
     details = details or {}
     cause = ", ".join(f"{key}={details[key]!r}" for key in ("statusCode", "message") if details.get(key))
     return f"{text} ({cause})" if cause else text
@@ -244,7 +244,7 @@ class JobWait:
         self.status, self.details = reading.get("status"), reading.get("statusDetails")
         verdict = judge(self.kind, self.waiter_name, reading)
         if verdict == "success":
-            return self.event("success", f"{self.kind.name.capitalize()} {self.label} is {self.status}")
+            return self.event("success", f"{self.kind.title} {self.label} is {self.status}")
         if verdict == "failure":
             return self.event("error", describe_status(self.kind, self.label, self.status, self.details))
         # Transitions at INFO; the same status again at DEBUG: thousands of long waits stay quiet.
@@ -281,6 +281,11 @@ class JobWait:
             raise error
         response = error.response
         code, message = response.get("Error", {}).get("Code"), response.get("Error", {}).get("Message")
+        verdict = judge(self.kind, self.waiter_name, response)  # a waiter may name an error (gone = deleted)
+        if verdict == "success":
+            return self.event("success", f"{self.kind.title} {self.label} is gone ({code})")
+        if verdict == "failure":
+            return self.event("error", f"{code}: {message}", error_code=code)
         if code == "ResourceNotFoundException":
             if self.reads > NOT_FOUND_READS_TOLERATED:
                 return self.event("error", self.not_found_message(asked() if asked else ""), error_code=code)
@@ -302,7 +307,7 @@ class JobWait:
         """The error for a resource still not found after the reads a new one is given to appear."""
         where = f" ({asked})" if asked else ""
         return (
-            f"{self.kind.name.capitalize()} {self.label} was not found on read {self.reads} of the wait; "
+            f"{self.kind.title} {self.label} was not found on read {self.reads} of the wait; "
             f"a new one is given {NOT_FOUND_READS_TOLERATED} reads to appear. Check the ARN, and that the "
             f"account and region asked{where} are the resource's."
         )

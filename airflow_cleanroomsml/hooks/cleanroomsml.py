@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
-from airflow_cleanroomsml.kinds import TRAINED_MODEL_INFERENCE_JOB, WAITERS_FILE, validate_membership_id
+from airflow_cleanroomsml.kinds import (
+    ARN_MEMBERSHIP,
+    ML_INPUT_CHANNEL,
+    TRAINED_MODEL,
+    TRAINED_MODEL_EXPORT_JOB,
+    TRAINED_MODEL_INFERENCE_JOB,
+    WAITERS_FILE,
+    snake_case,
+    validate_membership_id,
+)
+from airflow_cleanroomsml.validation import has_operation, require_members, service_model
 from airflow_cleanroomsml.waiting import JobWait, PollSchedule, judge
 
 if TYPE_CHECKING:
@@ -43,7 +53,7 @@ def not_listed(kind: JobKind, label: str) -> Exception:
         {
             "Error": {
                 "Code": "ResourceNotFoundException",
-                "Message": f"{kind.name.capitalize()} {label} is not listed.",
+                "Message": f"{kind.title} {label} is not listed.",
             },
             "ResponseMetadata": {"HTTPStatusCode": 404},
         },
@@ -122,8 +132,28 @@ class CleanRoomsMLHook(AwsBaseHook):
     # -- any kind ------------------------------------------------------------------------------
 
     def call(self, operation: str, **request: Any) -> dict[str, Any]:
-        """Make one API call by its operation name (``GetTrainedModel``) with a camelCase request."""
+        """
+        Make one API call by its operation name (``GetTrainedModel``) with a camelCase request.
+
+        A call or a request member the installed botocore does not know yet fails with an error
+        that names the botocore version, not an ``AttributeError``.
+        """
+        require_members(operation, list(request), {member: snake_case(member) for member in request})
         return dict(getattr(self.client, method_name(operation))(**request))
+
+    def call_api(self, operation: str, **arguments: Any) -> dict[str, Any]:
+        """Make one API call with its members as snake_case arguments; arguments left as None are left out."""
+        members = (
+            service_model().operation_model(operation).input_shape.members if has_operation(operation) else {}
+        )
+        by_argument = {snake_case(member): member for member in members}
+        unknown = sorted(set(arguments) - set(by_argument))
+        if unknown and members:
+            raise TypeError(f"{operation} takes {sorted(by_argument)}, not {unknown}.")
+        request = {
+            by_argument.get(name, name): value for name, value in arguments.items() if value is not None
+        }
+        return self.call(operation, **request)
 
     def read(self, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
         """
@@ -146,7 +176,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         """The list call's request for a reference, with what the kind's lookups find (cached)."""
         key = (kind.name, *sorted(reference.items()))
         if key not in self._looked_up:
-            known = dict(reference)
+            known = {**reference, ARN_MEMBERSHIP: kind.locate(reference).membership_id}
             for lookup in kind.lookups:
                 response = self.call(lookup.operation, **{k: known[v] for k, v in lookup.request.items()})
                 known.update({k: response[v] for k, v in lookup.take.items()})
@@ -163,8 +193,13 @@ class CleanRoomsMLHook(AwsBaseHook):
         """
         if kind.list is None or kind.list_key is None:
             raise ValueError(f"A {kind.name} cannot be listed.")
-        pages = self.client.get_paginator(method_name(kind.list)).paginate(**request)  # type: ignore[call-overload]
-        return [summary for page in pages for summary in page[kind.list_key]]
+        return self.paginate(kind.list, kind.list_key, **request)
+
+    def paginate(self, operation: str, result_key: str, **request: Any) -> list[dict[str, Any]]:
+        """Every item under ``result_key`` of every page of a list call (botocore's paginator)."""
+        require_members(operation, list(request), {member: snake_case(member) for member in request})
+        pages = self.client.get_paginator(method_name(operation)).paginate(**request)  # type: ignore[call-overload]
+        return [item for page in pages for item in page[result_key]]
 
     def cancel(self, kind: JobKind, reference: Mapping[str, Any]) -> bool:
         """
@@ -179,12 +214,37 @@ class CleanRoomsMLHook(AwsBaseHook):
         except self.client.exceptions.ConflictException:
             status = self.read(kind, reference).get("status")
             if not self.can_cancel(kind, status):
-                self.log.info(
-                    "%s %s is %s: nothing to cancel.", kind.name.capitalize(), kind.label(reference), status
-                )
+                self.log.info("%s %s is %s: nothing to cancel.", kind.title, kind.label(reference), status)
                 return False
             raise
         self.log.info("Asked to cancel %s %s.", kind.name, kind.label(reference))
+        return True
+
+    def delete(self, kind: JobKind, reference: Mapping[str, Any]) -> bool:
+        """
+        Delete a resource (or its data or output, as the kind's delete call does).
+
+        One already deleted or being deleted is left as it is.
+
+        :return: True if this call asked for the deletion, False if it was already asked for.
+        """
+        from botocore.exceptions import ClientError
+
+        if kind.delete is None:
+            raise ValueError(f"A {kind.name} cannot be deleted.")
+        try:
+            self.call(kind.delete, **reference)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code == "ResourceNotFoundException":
+                self.log.info("%s %s is already gone.", kind.title, kind.label(reference))
+                return False
+            status = self.read(kind, reference).get("status") if code == "ConflictException" else None
+            if status is not None and (status == "INACTIVE" or status.startswith("DELETE_")):
+                self.log.info("%s %s is %s: nothing to delete.", kind.title, kind.label(reference), status)
+                return False
+            raise
+        self.log.info("Asked to delete %s %s.", kind.name, kind.label(reference))
         return True
 
     @staticmethod
@@ -259,7 +319,7 @@ class CleanRoomsMLHook(AwsBaseHook):
     @staticmethod
     async def alist_request(client: Any, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
         """The list call's request for a reference, with what the kind's lookups find."""
-        known = dict(reference)
+        known = {**reference, ARN_MEMBERSHIP: kind.locate(reference).membership_id}
         for lookup in kind.lookups:
             response = await getattr(client, method_name(lookup.operation))(
                 **{k: known[v] for k, v in lookup.request.items()}
@@ -298,6 +358,149 @@ class CleanRoomsMLHook(AwsBaseHook):
                 raise
             return False
         return True
+
+    # -- ML input channels -----------------------------------------------------------------------
+
+    def create_ml_input_channel(self, **arguments: Any) -> dict[str, Any]:
+        """``CreateMLInputChannel`` with its members as snake_case arguments; returns the channel's ARN."""
+        return self.call_api("CreateMLInputChannel", **arguments)
+
+    def get_ml_input_channel(
+        self, ml_input_channel_arn: str, membership_identifier: str | None = None
+    ) -> dict[str, Any]:
+        """``GetMLInputChannel``; the membership defaults to the ARN's."""
+        return self.read(
+            ML_INPUT_CHANNEL,
+            ML_INPUT_CHANNEL.reference(
+                ml_input_channel_arn=ml_input_channel_arn, membership_identifier=membership_identifier
+            ),
+        )
+
+    def list_ml_input_channels(self, membership_identifier: str) -> list[dict[str, Any]]:
+        """``ListMLInputChannels``: every page of a membership's channels."""
+        return self.list_resources(
+            ML_INPUT_CHANNEL, membershipIdentifier=validate_membership_id(membership_identifier)
+        )
+
+    def delete_ml_input_channel_data(
+        self, ml_input_channel_arn: str, membership_identifier: str | None = None
+    ) -> None:
+        """``DeleteMLInputChannelData``: delete the data a channel's query produced."""
+        reference = ML_INPUT_CHANNEL.reference(
+            ml_input_channel_arn=ml_input_channel_arn, membership_identifier=membership_identifier
+        )
+        self.call("DeleteMLInputChannelData", **reference)
+
+    # -- trained models ------------------------------------------------------------------------
+
+    def create_trained_model(self, **arguments: Any) -> dict[str, Any]:
+        """``CreateTrainedModel`` with its members as snake_case arguments; returns the ARN and version."""
+        return self.call_api("CreateTrainedModel", **arguments)
+
+    def get_trained_model(
+        self,
+        trained_model_arn: str,
+        membership_identifier: str | None = None,
+        version_identifier: str | None = None,
+    ) -> dict[str, Any]:
+        """``GetTrainedModel``: one version (``version_identifier``, needs botocore 1.39.1), or the model."""
+        return self.read(
+            TRAINED_MODEL, self._trained_model(trained_model_arn, membership_identifier, version_identifier)
+        )
+
+    def cancel_trained_model(
+        self,
+        trained_model_arn: str,
+        membership_identifier: str | None = None,
+        version_identifier: str | None = None,
+    ) -> bool:
+        """``CancelTrainedModel``; one past cancelling is left as it is. True if this call asked for it."""
+        return self.cancel(
+            TRAINED_MODEL, self._trained_model(trained_model_arn, membership_identifier, version_identifier)
+        )
+
+    def delete_trained_model_output(
+        self,
+        trained_model_arn: str,
+        membership_identifier: str | None = None,
+        version_identifier: str | None = None,
+    ) -> None:
+        """``DeleteTrainedModelOutput``: delete the artifacts a training produced."""
+        self.call(
+            "DeleteTrainedModelOutput",
+            **self._trained_model(trained_model_arn, membership_identifier, version_identifier),
+        )
+
+    def list_trained_models(self, membership_identifier: str) -> list[dict[str, Any]]:
+        """``ListTrainedModels``: every page of a membership's trained models."""
+        return self.list_resources(
+            TRAINED_MODEL, membershipIdentifier=validate_membership_id(membership_identifier)
+        )
+
+    def list_trained_model_versions(
+        self, trained_model_arn: str, membership_identifier: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """``ListTrainedModelVersions`` (botocore 1.39.1 and later): every page of one model's versions."""
+        reference = self._trained_model(trained_model_arn, membership_identifier, None)
+        return self.paginate(
+            "ListTrainedModelVersions", "trainedModels", **reference, **({"status": status} if status else {})
+        )
+
+    def latest_active_trained_model(self, membership_identifier: str, name: str) -> dict[str, Any]:
+        """
+        The newest ``ACTIVE`` version of the membership's trained model called ``name``.
+
+        Versions are listed with ``ListTrainedModelVersions`` where botocore has it (1.39.1), and
+        the models themselves otherwise.
+
+        :return: Its summary: ``trainedModelArn``, ``versionIdentifier`` (where botocore knows
+            versions), ``name``, ``status``, ``createTime``...
+        :raises ValueError: When no trained model of that name is ``ACTIVE``.
+        """
+        named = [
+            model for model in self.list_trained_models(membership_identifier) if model.get("name") == name
+        ]
+        candidates = [model for model in named if model.get("status") == "ACTIVE"]
+        if has_operation("ListTrainedModelVersions"):
+            candidates = [
+                version
+                for arn in dict.fromkeys(model["trainedModelArn"] for model in named)
+                for version in self.list_trained_model_versions(arn, membership_identifier, status="ACTIVE")
+            ]
+        if not candidates:
+            raise ValueError(
+                f"No trained model named {name!r} is ACTIVE in membership {membership_identifier} "
+                f"({len(named)} of that name in other statuses)."
+            )
+        return max(candidates, key=lambda model: model["createTime"])
+
+    @staticmethod
+    def _trained_model(arn: str, membership: str | None, version: str | None) -> dict[str, Any]:
+        return TRAINED_MODEL.reference(
+            trained_model_arn=arn, membership_identifier=membership, version_identifier=version
+        )
+
+    # -- trained model export jobs ---------------------------------------------------------------
+
+    def start_trained_model_export_job(self, **arguments: Any) -> None:
+        """``StartTrainedModelExportJob`` with its members as snake_case arguments (it returns nothing)."""
+        self.call_api("StartTrainedModelExportJob", **arguments)
+
+    def get_trained_model_export_job(
+        self,
+        membership_identifier: str,
+        trained_model_arn: str,
+        name: str,
+        trained_model_version_identifier: str | None = None,
+    ) -> dict[str, Any]:
+        """An export job's summary, found by name with ``ListCollaborationTrainedModelExportJobs``."""
+        reference = TRAINED_MODEL_EXPORT_JOB.reference(
+            membership_identifier=membership_identifier,
+            trained_model_arn=trained_model_arn,
+            name=name,
+            trained_model_version_identifier=trained_model_version_identifier,
+        )
+        return self.read(TRAINED_MODEL_EXPORT_JOB, reference)
 
     # -- trained model inference jobs -------------------------------------------------------------
 

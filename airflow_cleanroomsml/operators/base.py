@@ -7,7 +7,9 @@ The operators every kind's operators are: describe one resource, start one, canc
   cancel the resource; the final description goes to XCom under the kind's ``xcom_key``.
 - :class:`CleanRoomsMLStartOperator` creates or starts one from its API request, checked against
   the service model after rendering, and never a second one when Airflow retries the task.
-- :class:`CleanRoomsMLCancelOperator` cancels one, and can wait until the cancellation is done.
+- :class:`CleanRoomsMLWaitOperator` waits for an existing one, as an operator.
+- :class:`CleanRoomsMLCancelOperator` and :class:`CleanRoomsMLDeleteOperator` cancel or delete one,
+  and can wait until that is done.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow_cleanroomsml._compat import AirflowException, default_deferrable, import_string, mask_secret
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 from airflow_cleanroomsml.json_safe import xcom_description
-from airflow_cleanroomsml.kinds import arn_region, snake_case
+from airflow_cleanroomsml.kinds import MEMBERSHIP, arn_region, snake_case
 from airflow_cleanroomsml.links.cleanroomsml import CleanRoomsMLMembershipLink
 from airflow_cleanroomsml.resource_tasks import ResourceTaskMixin
 from airflow_cleanroomsml.validation import InvalidArgumentError, check_request
@@ -60,13 +62,14 @@ def persist_membership_link(
 ) -> None:
     """Give the task an "AWS Clean Rooms Membership" link to the resource's membership, if it has one."""
     located = kind.locate(reference)
-    if located.membership_id is not None:
+    membership = reference.get(MEMBERSHIP) or located.membership_id
+    if membership is not None:
         CleanRoomsMLMembershipLink.persist(
             context=context,
             operator=operator,
             region_name=located.region,
             aws_partition=located.partition,
-            membership_id=located.membership_id,
+            membership_id=membership,
         )
 
 
@@ -122,7 +125,7 @@ class CleanRoomsMLDescribeOperator(ResourceTaskMixin, AwsBaseOperator[CleanRooms
         description = self.hook.read(self.kind, reference)
         self.log.info(
             "%s %r is %s: %s",
-            self.kind.name.capitalize(),
+            self.kind.title,
             description.get("name"),
             description.get("status"),
             self.kind.label(reference),
@@ -225,7 +228,21 @@ class CleanRoomsMLWaitingOperator(AwsBaseOperator[CleanRoomsMLHook]):
         if (event or {}).get("status") == "timeout":
             self.on_give_up(reference)
         self.log.info("%s", raise_for_event(event).get("message"))
+        self.describe_outlet_events(context, reference)
         return reference[self.kind.match_by]
+
+    def describe_outlet_events(self, context: Context, reference: Mapping[str, Any]) -> None:
+        """
+        Say which resource is ready in the events of the task's outlets (Assets; Datasets on Airflow 2).
+
+        A DAG scheduled on the outlet finds the resource's identifying arguments
+        (``trained_model_arn``, ``version_identifier``...) in the triggering event's ``extra``.
+        """
+        outlet_events = context.get("outlet_events")
+        if outlet_events is None:
+            return
+        for outlet in getattr(self, "outlets", None) or ():
+            outlet_events[outlet].extra.update(self.kind.arguments_of(reference))
 
     def on_give_up(self, reference: Mapping[str, Any]) -> None:
         """What to do with a resource still pending when the wait gives up (nothing, by default)."""
@@ -267,8 +284,9 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
     """The API call that creates or starts one: ``StartTrainedModelInferenceJob``."""
     request_members: ClassVar[tuple[str, ...]]
     """Its request members in the API's camelCase, each taken from the snake_case argument."""
-    reattach_list_request: ClassVar[Mapping[str, str]]
-    """How to list the resources an earlier try may have created: list member ← request member."""
+    reattach_list_request: ClassVar[Mapping[str, str] | None] = None
+    """How to list the resources an earlier try may have created: list member ← request member
+    (None: the kind's own list request for the resource the request names)."""
     region_member: ClassVar[str | None] = None
     """A request member holding an ARN in the region the call belongs to (when ``region_name`` is None)."""
 
@@ -398,14 +416,15 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
 
     def find_earlier(self, request: Mapping[str, Any], identity: Mapping[str, str]) -> dict[str, Any] | None:
         """The resource an earlier try of this task instance created that may still succeed, if any."""
-        listed = self.hook.list_resources(
-            self.kind,
-            **{
+        if self.reattach_list_request is None:
+            listing = self.hook.list_request(self.kind, self.reference_of(request))
+        else:
+            listing = {
                 member: request[source]
                 for member, source in self.reattach_list_request.items()
                 if source in request
-            },
-        )
+            }
+        listed = self.hook.list_resources(self.kind, **listing)
         for summary in listed:
             if summary.get("name") != request.get("name") or not self.reattachable(summary.get("status")):
                 continue
@@ -496,13 +515,17 @@ class CleanRoomsMLWaitOperator(ResourceTaskMixin, CleanRoomsMLWaitingOperator):
         return self.resolve_reference()
 
 
-class CleanRoomsMLCancelOperator(CleanRoomsMLWaitOperator):
+class CleanRoomsMLActionOperator(CleanRoomsMLWaitOperator):
     """
-    Cancel a Clean Rooms ML resource; optionally wait until its ``cancelled`` waiter succeeds.
+    Ask for an action on a resource (cancel it, delete it), optionally waiting until it has taken.
 
-    Cancelling one that has already finished or is already being cancelled is not an error: the
-    task succeeds and says so. Returns what names the resource (its ARN).
+    Asking for one that has already happened, or can no longer happen (a job that has finished,
+    one already being deleted), is not an error: the task succeeds and says so. Returns what names
+    the resource. Subclasses set :attr:`action` (a hook method) and :attr:`waiter_role`.
     """
+
+    action: ClassVar[Literal["cancel", "delete"]]
+    waiter_role: ClassVar[str]
 
     def __init__(
         self,
@@ -522,7 +545,21 @@ class CleanRoomsMLCancelOperator(CleanRoomsMLWaitOperator):
     def execute(self, context: Context) -> Any:
         reference = self.resolve_reference()
         persist_membership_link(context, self, self.kind, reference)
-        asked = self.hook.cancel(self.kind, reference)
+        asked = getattr(self.hook, self.action)(self.kind, reference)
         if not (asked and self.wait_for_completion):
             return reference[self.kind.match_by]
-        return self.wait(context, reference, "cancelled", cancel_on_kill=False)
+        return self.wait(context, reference, self.waiter_role, cancel_on_kill=False)
+
+
+class CleanRoomsMLCancelOperator(CleanRoomsMLActionOperator):
+    """Cancel a Clean Rooms ML resource; optionally wait until its ``cancelled`` waiter succeeds."""
+
+    action = "cancel"
+    waiter_role = "cancelled"
+
+
+class CleanRoomsMLDeleteOperator(CleanRoomsMLActionOperator):
+    """Delete a resource (or its data or output); optionally wait until its ``deleted`` waiter succeeds."""
+
+    action = "delete"
+    waiter_role = "deleted"

@@ -12,6 +12,19 @@ from airflow_cleanroomsml.operators.base import (
     CleanRoomsMLDescribeOperator,
     CleanRoomsMLStartOperator,
 )
+from airflow_cleanroomsml.operators.ml_input_channels import (
+    CleanRoomsMLCreateMLInputChannelOperator,
+    CleanRoomsMLDeleteMLInputChannelDataOperator,
+    CleanRoomsMLGetMLInputChannelOperator,
+)
+from airflow_cleanroomsml.operators.trained_models import (
+    CleanRoomsMLCancelTrainedModelOperator,
+    CleanRoomsMLCreateTrainedModelOperator,
+    CleanRoomsMLDeleteTrainedModelOutputOperator,
+    CleanRoomsMLGetLatestTrainedModelOperator,
+    CleanRoomsMLGetTrainedModelOperator,
+    CleanRoomsMLStartTrainedModelExportJobOperator,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -23,7 +36,16 @@ __all__ = [
     "RUN_TAG_KEYS",
     "XCOM_JOB_DESCRIPTION_KEY",
     "CleanRoomsMLCancelTrainedModelInferenceJobOperator",
+    "CleanRoomsMLCancelTrainedModelOperator",
+    "CleanRoomsMLCreateMLInputChannelOperator",
+    "CleanRoomsMLCreateTrainedModelOperator",
+    "CleanRoomsMLDeleteMLInputChannelDataOperator",
+    "CleanRoomsMLDeleteTrainedModelOutputOperator",
+    "CleanRoomsMLGetLatestTrainedModelOperator",
+    "CleanRoomsMLGetMLInputChannelOperator",
     "CleanRoomsMLGetTrainedModelInferenceJobOperator",
+    "CleanRoomsMLGetTrainedModelOperator",
+    "CleanRoomsMLStartTrainedModelExportJobOperator",
     "CleanRoomsMLStartTrainedModelInferenceJobOperator",
 ]
 

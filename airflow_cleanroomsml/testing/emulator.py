@@ -37,7 +37,7 @@ from airflow_cleanroomsml.testing.kinds import (
     TRAINED_MODEL_INFERENCE_JOBS,
     EmulatedKind,
 )
-from airflow_cleanroomsml.validation import InvalidArgumentError, check_request, service_model
+from airflow_cleanroomsml.validation import InvalidArgumentError, check_request, has_operation, service_model
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -230,7 +230,8 @@ class CleanRoomsMLEmulator:
         served = {
             operation: (role, emulated)
             for emulated in kinds
-            for role, operation in emulated.operations.items()
+            for operation, role in emulated.operations.items()
+            if has_operation(operation)  # an older botocore lacks the newer calls: so does the emulator
         }
         self._state = _State(
             region=region,
@@ -431,14 +432,17 @@ class CleanRoomsMLEmulator:
             return self._find_key(key).current(time.time()).status
 
     def _find_key(self, key: str) -> _Resource:
+        """A resource by its key, ARN (the newest version) or name."""
         if key in self._state.resources:
             return self._state.resources[key]
-        named = [
-            resource for resource in self._state.resources.values() if resource.fields.get("name") == key
+        found = [
+            resource
+            for resource in self._state.resources.values()
+            if key in (resource.fields.get(resource.emulated.kind.arn_member), resource.fields.get("name"))
         ]
-        if len(named) != 1:
-            raise KeyError(f"No single resource is named {key!r}.")
-        return named[0]
+        if not found:
+            raise KeyError(f"No resource is named {key!r}.")
+        return max(found, key=lambda resource: resource.created)
 
 
 def _route_of(operation: str) -> tuple[str, list[str], str]:
@@ -494,12 +498,17 @@ def _create(
 ) -> _Resource:
     kind, now = emulated.kind, time.time()
     fields = dict(fields)
-    if kind.match_by == kind.arn_member:
+    if kind.match_by == kind.arn_member and kind.arn_member not in fields:
         membership = f"membership/{fields[MEMBERSHIP]}/" if kind.in_membership else ""
-        fields[kind.arn_member] = (
+        fields[kind.arn_member] = _new_version_of(state, emulated, fields) or (
             f"arn:{_partition(region)}:cleanrooms-ml:{region}:{state.account_id}:"
             f"{membership}{kind.arn_segment}/{uuid.uuid4()}"
         )
+    if emulated.version_member and _knows(kind.get, emulated.version_member):
+        fields.setdefault(emulated.version_member, str(uuid.uuid4()))
+    parent = _parent_of(state, emulated, fields)
+    if parent is not None and "collaborationIdentifier" in parent.fields:
+        fields.setdefault("collaborationIdentifier", parent.fields["collaborationIdentifier"])
     fields.setdefault("name", f"emulated-{kind.arn_segment}")
     resource = _Resource(
         emulated=emulated,
@@ -528,11 +537,40 @@ def _create(
 _LIVE_MEMBERS = ("status", "statusDetails", "createTime", "updateTime")
 
 
+def _knows(operation: str | None, member: str) -> bool:
+    """Whether the installed botocore's output of ``operation`` has ``member``."""
+    return bool(operation) and member in service_model().operation_model(operation).output_shape.members
+
+
+def _new_version_of(state: _State, emulated: EmulatedKind, fields: Mapping[str, Any]) -> str | None:
+    """The ARN a create shares with the resource it trains incrementally from, if any (a new version)."""
+    if not emulated.version_member:
+        return None
+    for channel in fields.get("incrementalTrainingDataChannels") or []:
+        arn = channel.get(emulated.kind.arn_member)
+        if any(resource.fields.get(emulated.kind.arn_member) == arn for resource in state.resources.values()):
+            return str(arn)
+    return None
+
+
+def _parent_of(state: _State, emulated: EmulatedKind, fields: Mapping[str, Any]) -> _Resource | None:
+    """The resource this one belongs to (an export job's trained model), newest first."""
+    if not emulated.parent_member or emulated.parent_member not in fields:
+        return None
+    parents = [
+        resource
+        for resource in state.resources.values()
+        if resource.fields.get(emulated.parent_member) == fields[emulated.parent_member]
+        and resource.emulated is not emulated
+    ]
+    return max(parents, key=lambda resource: resource.created, default=None)
+
+
 def _output_shapes(operation: str, kind: Any) -> list[Shape]:
+    """The shape a response shows a resource in: the whole output, or a list's summaries."""
     shape = service_model().operation_model(operation).output_shape
-    if operation == kind.list:
-        return [shape.members[kind.list_key].member]
-    return [shape]
+    lists = [member for member in shape.members.values() if member.type_name == "list"]
+    return [lists[0].member] if lists else [shape]
 
 
 def _stand_in(shape: Shape, member: str, resource: _Resource, state: _State) -> Any:
@@ -759,24 +797,24 @@ def _check_credentials(state: _State, authorization: str) -> None:
 
 
 def _not_found(emulated: EmulatedKind, label: str, region: str) -> ServiceError:
-    return ServiceError(
-        "ResourceNotFoundException", f"{emulated.kind.name.capitalize()} {label} not found in {region}."
-    )
+    return ServiceError("ResourceNotFoundException", f"{emulated.kind.title} {label} not found in {region}.")
 
 
 def _find(state: _State, emulated: EmulatedKind, request: Mapping[str, Any], region: str) -> _Resource:
-    """The resource a request names: in this region, and agreeing on every identity member given."""
-    kind = emulated.kind
-    label = kind.label({member: request.get(member) for member in kind.identity})
-    resource = state.resources.get(label)
-    if (
-        resource is None
-        or resource.emulated is not emulated
-        or resource.region != region
-        or resource.gone(time.time())
-        or any(request.get(member) not in (None, resource.fields.get(member)) for member in kind.identity)
-    ):
-        raise _not_found(emulated, label, region)
+    """
+    The resource a request names: of this kind, in this region, agreeing on every identity member
+    the request gives (the newest version, when it names none).
+    """
+    kind, now = emulated.kind, time.time()
+    given = {member: request[member] for member in kind.identity if request.get(member) is not None}
+    found = [
+        resource
+        for resource in state.resources.values()
+        if resource.emulated is emulated and all(resource.fields.get(m) == v for m, v in given.items())
+    ]
+    resource = max(found, key=lambda resource: resource.created, default=None)
+    if resource is None or resource.region != region or resource.gone(now):
+        raise _not_found(emulated, kind.label(given) if kind.arn_member in given else str(given), region)
     return resource
 
 
@@ -808,6 +846,11 @@ def _got(state: _State, emulated: EmulatedKind, operation: str, request: dict, r
     return _render(resource, service_model().operation_model(operation).output_shape, time.time())
 
 
+def _value_of(resource: _Resource, member: str, now: float) -> Any:
+    """A member's value as the service would filter on it: a field, or the status it shows now."""
+    return resource.current(now).status if member == "status" else resource.fields.get(member)
+
+
 def _listed(state: _State, emulated: EmulatedKind, operation: str, request: dict, region: str) -> dict:
     kind, now = emulated.kind, time.time()
     filters = {member: value for member, value in request.items() if member not in _PAGING}
@@ -819,7 +862,7 @@ def _listed(state: _State, emulated: EmulatedKind, operation: str, request: dict
         and resource.region == region
         and resource.hidden_reads == 0  # not visible to Get yet: not listed either
         and not resource.gone(now)
-        and all(resource.fields.get(member) == value for member, value in filters.items())
+        and all(_value_of(resource, member, now) == value for member, value in filters.items())
     ]
     start, size = int(request.get("nextToken") or 0), request.get("maxResults", 100)
     page = matching[start : start + size]
@@ -843,7 +886,7 @@ def _moved(script_of: str, verb: str) -> Any:
         if busy or (verb == "cancel" and not pending):
             raise ServiceError(
                 "ConflictException",
-                f"{emulated.kind.name.capitalize()} {resource.key} is {status}: cannot {verb}.",
+                f"{emulated.kind.title} {resource.key} is {status}: cannot {verb}.",
             )
         resource.restart_script(_script(getattr(emulated, script_of)), now)
         return {}

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from airflow_cleanroomsml.kinds import TRAINED_MODEL_INFERENCE_JOB, JobKind
+from airflow_cleanroomsml.kinds import (
+    ML_INPUT_CHANNEL,
+    TRAINED_MODEL,
+    TRAINED_MODEL_EXPORT_JOB,
+    TRAINED_MODEL_INFERENCE_JOB,
+    JobKind,
+)
 
 GONE = "GONE"
 """The last step of a deletion script: the resource is no longer found."""
@@ -27,6 +33,11 @@ class EmulatedKind:
     :param started: The statuses a created one goes through, each for ``step_seconds``.
     :param cancelled: The statuses a cancelled one goes through.
     :param deleted: The statuses a deleted one goes through (:data:`GONE` last, if it disappears).
+    :param more_lists: Other list calls that show this kind (the versions of one trained model).
+    :param version_member: The member that tells versions of one ARN apart, for a kind with
+        versions: each create makes one, and a read that names no version reads the newest.
+    :param parent_member: The member naming the resource this one belongs to, whose collaboration
+        it shares.
     """
 
     kind: JobKind
@@ -34,10 +45,13 @@ class EmulatedKind:
     started: tuple[str, ...] = ("CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE")
     cancelled: tuple[str, ...] = ()
     deleted: tuple[str, ...] = ()
+    more_lists: tuple[str, ...] = ()
+    version_member: str | None = None
+    parent_member: str | None = None
 
     @property
     def operations(self) -> dict[str, str]:
-        """The operations the emulator serves for this kind, by role."""
+        """The operations the emulator serves for this kind, and the role of each."""
         calls = {
             "create": self.create,
             "get": self.kind.get,
@@ -45,7 +59,9 @@ class EmulatedKind:
             "cancel": self.kind.cancel,
             "delete": self.kind.delete,
         }
-        return {role: operation for role, operation in calls.items() if operation}
+        served = {operation: role for role, operation in calls.items() if operation}
+        served.update(dict.fromkeys(self.more_lists, "list"))
+        return served
 
 
 TRAINED_MODEL_INFERENCE_JOBS = EmulatedKind(
@@ -54,5 +70,29 @@ TRAINED_MODEL_INFERENCE_JOBS = EmulatedKind(
     cancelled=("CANCEL_PENDING", "CANCEL_IN_PROGRESS", "INACTIVE"),
 )
 
-EMULATED_KINDS: tuple[EmulatedKind, ...] = (TRAINED_MODEL_INFERENCE_JOBS,)
+ML_INPUT_CHANNELS = EmulatedKind(
+    ML_INPUT_CHANNEL,
+    create="CreateMLInputChannel",
+    deleted=("DELETE_PENDING", "DELETE_IN_PROGRESS", "INACTIVE"),
+)
+TRAINED_MODELS = EmulatedKind(
+    TRAINED_MODEL,
+    create="CreateTrainedModel",
+    cancelled=("CANCEL_PENDING", "CANCEL_IN_PROGRESS", "INACTIVE"),
+    deleted=("DELETE_PENDING", "DELETE_IN_PROGRESS", "INACTIVE"),
+    more_lists=("ListTrainedModelVersions",),
+    version_member="versionIdentifier",
+)
+TRAINED_MODEL_EXPORT_JOBS = EmulatedKind(
+    TRAINED_MODEL_EXPORT_JOB,
+    create="StartTrainedModelExportJob",
+    parent_member="trainedModelArn",
+)
+
+EMULATED_KINDS: tuple[EmulatedKind, ...] = (
+    TRAINED_MODEL_INFERENCE_JOBS,
+    ML_INPUT_CHANNELS,
+    TRAINED_MODELS,
+    TRAINED_MODEL_EXPORT_JOBS,
+)
 """Every kind the emulator serves unless told otherwise."""

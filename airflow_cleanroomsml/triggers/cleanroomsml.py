@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
-from airflow_cleanroomsml.kinds import TRAINED_MODEL_INFERENCE_JOB
+from airflow_cleanroomsml.kinds import (
+    ML_INPUT_CHANNEL,
+    TRAINED_MODEL,
+    TRAINED_MODEL_EXPORT_JOB,
+    TRAINED_MODEL_INFERENCE_JOB,
+)
 from airflow_cleanroomsml.loop_sharing.clients import client_key, shared_client
 from airflow_cleanroomsml.loop_sharing.registry import loop_shared
 from airflow_cleanroomsml.loop_sharing.sweeps import ListSweep, gather_seconds
@@ -160,9 +165,10 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
                 return wait.timeout_event()
             await asyncio.sleep(max(due + offset - time.time(), 0))
             try:
-                if list_request is None and kind.list is not None:
+                if list_request is None and kind.list is not None and (kind.sweep or kind.get is None):
                     list_request = await CleanRoomsMLHook.alist_request(client, kind, self.reference)
-                    sweep = await stack.enter_async_context(self._shared_sweep(client, list_request))
+                    if kind.sweep:
+                        sweep = await stack.enter_async_context(self._shared_sweep(client, list_request))
                 reading = await sweep.read(match, gather) if sweep is not None else None
                 if isinstance(reading, BaseException):
                     raise reading
@@ -229,3 +235,80 @@ class CleanRoomsMLTrainedModelInferenceJobCancelledTrigger(CleanRoomsMLJobTrigge
 
     kind = TRAINED_MODEL_INFERENCE_JOB
     waiter_role = "cancelled"
+
+
+class CleanRoomsMLMLInputChannelCompleteTrigger(CleanRoomsMLJobTrigger):
+    """
+    Wait until an ML input channel is ``ACTIVE`` (success) or fails (``CREATE_FAILED``, deleted).
+
+    :param ml_input_channel_arn: The channel's ARN.
+    :param membership_identifier: The membership holding it (default: the one in the ARN).
+    """
+
+    kind = ML_INPUT_CHANNEL
+
+
+class CleanRoomsMLMLInputChannelDataDeletedTrigger(CleanRoomsMLJobTrigger):
+    """
+    Wait until an ML input channel's data is deleted (``INACTIVE``); ``DELETE_FAILED`` fails.
+
+    :param ml_input_channel_arn: The channel's ARN.
+    :param membership_identifier: The membership holding it (default: the one in the ARN).
+    """
+
+    kind = ML_INPUT_CHANNEL
+    waiter_role = "deleted"
+
+
+class CleanRoomsMLTrainedModelCompleteTrigger(CleanRoomsMLJobTrigger):
+    """
+    Wait until a trained model (version) is ``ACTIVE`` (success) or fails.
+
+    :param trained_model_arn: The trained model's ARN.
+    :param membership_identifier: The membership holding it (default: the one in the ARN).
+    :param version_identifier: The version to wait for (default: the model as the API describes it).
+    """
+
+    kind = TRAINED_MODEL
+
+
+class CleanRoomsMLTrainedModelCancelledTrigger(CleanRoomsMLJobTrigger):
+    """
+    Wait until a trained model whose cancellation was asked for is ``INACTIVE`` (success).
+
+    :param trained_model_arn: The trained model's ARN.
+    :param membership_identifier: The membership holding it (default: the one in the ARN).
+    :param version_identifier: The version being cancelled.
+    """
+
+    kind = TRAINED_MODEL
+    waiter_role = "cancelled"
+
+
+class CleanRoomsMLTrainedModelOutputDeletedTrigger(CleanRoomsMLJobTrigger):
+    """
+    Wait until a trained model's output is deleted (``INACTIVE``); ``DELETE_FAILED`` fails.
+
+    :param trained_model_arn: The trained model's ARN.
+    :param membership_identifier: The membership holding it (default: the one in the ARN).
+    :param version_identifier: The version whose output is deleted.
+    """
+
+    kind = TRAINED_MODEL
+    waiter_role = "deleted"
+
+
+class CleanRoomsMLTrainedModelExportJobCompleteTrigger(CleanRoomsMLJobTrigger):
+    """
+    Wait until a trained model export job is ``ACTIVE`` (success) or ``CREATE_FAILED``.
+
+    The job has no ARN and no Get call: it is read, by name, from
+    ``ListCollaborationTrainedModelExportJobs`` (waits on one model share those calls).
+
+    :param membership_identifier: The membership the job exports to.
+    :param trained_model_arn: The exported trained model's ARN.
+    :param name: The export job's name.
+    :param trained_model_version_identifier: The exported version, if one was named.
+    """
+
+    kind = TRAINED_MODEL_EXPORT_JOB
