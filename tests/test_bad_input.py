@@ -9,10 +9,18 @@ import pytest
 
 from airflow_cleanroomsml.operators.cleanroomsml import (
     CleanRoomsMLCancelTrainedModelInferenceJobOperator,
+    CleanRoomsMLCreateMLInputChannelOperator,
+    CleanRoomsMLCreateTrainedModelOperator,
+    CleanRoomsMLGetLatestTrainedModelOperator,
     CleanRoomsMLGetTrainedModelInferenceJobOperator,
+    CleanRoomsMLStartTrainedModelExportJobOperator,
     CleanRoomsMLStartTrainedModelInferenceJobOperator,
 )
-from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
+from airflow_cleanroomsml.sensors.cleanroomsml import (
+    CleanRoomsMLTrainedModelExportJobSensor,
+    CleanRoomsMLTrainedModelInferenceJobSensor,
+    CleanRoomsMLTrainedModelSensor,
+)
 from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobCompleteTrigger
 from airflow_cleanroomsml.validation import InvalidArgumentError
 from tests.helpers import JOB_ARN, MEMBERSHIP_ID
@@ -63,6 +71,49 @@ def cancel(arn=JOB_ARN, membership=None, **kwargs):
 
 def trigger(arn):
     return lambda: CleanRoomsMLTrainedModelInferenceJobCompleteTrigger(trained_model_inference_job_arn=arn)
+
+
+def create(operator, **arguments):
+    return lambda: operator(task_id="create", **arguments).execute({"ti": FakeTaskInstance()})
+
+
+def channel(**overrides):
+    arguments = {
+        "membership_identifier": MEMBERSHIP_ID,
+        "name": "training-data",
+        "configured_model_algorithm_associations": [f"{PREFIX}/configured-model-algorithm-association/a"],
+        "input_channel": {
+            "dataSource": {"protectedQueryInputParameters": {"sqlParameters": {"queryString": "SELECT 1"}}},
+            "roleArn": "arn:aws:iam::123456789012:role/ml",
+        },
+        "retention_in_days": 7,
+    }
+    return create(CleanRoomsMLCreateMLInputChannelOperator, **{**arguments, **overrides})
+
+
+def model(**overrides):
+    arguments = {
+        "membership_identifier": MEMBERSHIP_ID,
+        "name": "churn",
+        "configured_model_algorithm_association_arn": f"{PREFIX}/configured-model-algorithm-association/a",
+        "resource_config": {"instanceType": "ml.m5.xlarge", "instanceCount": 1, "volumeSizeInGB": 10},
+        "data_channels": [{"mlInputChannelArn": f"{PREFIX}/ml-input-channel/c", "channelName": "train"}],
+    }
+    return create(CleanRoomsMLCreateTrainedModelOperator, **{**arguments, **overrides})
+
+
+def export(**overrides):
+    arguments = {
+        "membership_identifier": MEMBERSHIP_ID,
+        "name": "export",
+        "trained_model_arn": f"{PREFIX}/trained-model/m",
+        "output_configuration": {"members": [{"accountId": "123456789012"}]},
+    }
+    return create(CleanRoomsMLStartTrainedModelExportJobOperator, **{**arguments, **overrides})
+
+
+def wait(sensor, **arguments):
+    return lambda: sensor(task_id="wait", **arguments).execute({})
 
 
 BAD_INPUTS = {
@@ -117,6 +168,50 @@ BAD_INPUTS = {
     ),
     "start: KMS alias instead of key ARN": (start(kms_key_arn="alias/mine"), "kms_key_arn"),
     "start: reserved tag": (start(tags={"airflow:run-id": "mine"}), "tags"),
+    "channel: retention of 0 days": (channel(retention_in_days=0), "retention_in_days"),
+    "channel: retention as a string": (channel(retention_in_days="7"), "retention_in_days"),
+    "channel: no association": (channel(configured_model_algorithm_associations=[]), "configured_model"),
+    "channel: query without a role": (channel(input_channel={"dataSource": {}}), "input_channel"),
+    "model: no data channel": (model(data_channels=[]), "data_channels"),
+    "model: hyperparameter of a number": (model(hyperparameters={"epochs": 3}), "hyperparameters['epochs']"),
+    "model: association ARN of a channel": (
+        model(configured_model_algorithm_association_arn=f"{PREFIX}/ml-input-channel/c"),
+        "configured_model_algorithm_association_arn",
+    ),
+    "export: no receiving account": (export(output_configuration={"members": []}), "members"),
+    "export: name with a newline": (export(name="export\n"), "name"),
+    "trained model sensor: version not a UUID": (
+        wait(
+            CleanRoomsMLTrainedModelSensor,
+            trained_model_arn=f"{PREFIX}/trained-model/m",
+            version_identifier="v1",
+        ),
+        "version_identifier",
+    ),
+    "export sensor: ARN of an inference job": (
+        wait(
+            CleanRoomsMLTrainedModelExportJobSensor,
+            membership_identifier=MEMBERSHIP_ID,
+            trained_model_arn=JOB_ARN,
+            name="x",
+        ),
+        "trained_model_arn",
+    ),
+    "export sensor: membership not a UUID": (
+        wait(
+            CleanRoomsMLTrainedModelExportJobSensor,
+            membership_identifier="m-1",
+            trained_model_arn=f"{PREFIX}/trained-model/m",
+            name="x",
+        ),
+        "membership_identifier",
+    ),
+    "latest model: membership not a UUID": (
+        lambda: CleanRoomsMLGetLatestTrainedModelOperator(
+            task_id="latest", membership_identifier="m", name="x"
+        ).execute({}),
+        "membership_identifier",
+    ),
 }
 
 
