@@ -55,9 +55,8 @@ def test_ordinary_values_are_never_masked_and_a_sensitive_one_always_is(
     ],
 )
 def test_values_aws_would_reject_fail_the_task_before_any_call(
-    dag_id, named, airflow_db, cleanroomsml_emulator, capfd
+    dag_id, named, airflow_db, cleanroomsml_emulator, capfd, caplog
 ):
     assert run(dag_id) == "failed"
-    out, err = capfd.readouterr()
-    assert named in out + err
+    assert named in everything_logged(capfd, caplog)
     assert sum(cleanroomsml_emulator.calls.values()) == 0, json.dumps(cleanroomsml_emulator.calls)
