@@ -50,8 +50,9 @@ class JobEvent(TypedDict):
     """
     How a wait ended: what a trigger fires and what a wait in a worker returns.
 
-    Besides these keys, an event names the resource by its kind's primary argument, such as
-    ``trained_model_inference_job_arn`` (:attr:`~airflow_cleanroomsml.kinds.JobKind.primary_argument`).
+    Besides these keys, an event names the resource by its kind's identifying arguments, such as
+    ``trained_model_inference_job_arn`` and ``membership_identifier``
+    (:attr:`~airflow_cleanroomsml.kinds.JobKind.arguments`).
     """
 
     status: Literal["success", "error", "timeout"]
@@ -335,7 +336,7 @@ class JobWait:
         event = {
             "status": status,
             "message": message,
-            self.kind.primary_argument: self.reference.get(self.kind.match_by),
+            **self.kind.arguments_of(self.reference),
             "job_status": self.status,
             "status_details": self.details,
             "error_code": error_code,

@@ -2,11 +2,17 @@
 Run the example DAGs end to end through a real Airflow, against the bundled emulator.
 
 No AWS account is needed: the emulator serves Clean Rooms ML on 127.0.0.1 and the ``aws_default``
-connection points at it. ``example_cleanroomsml`` starts a job and waits for it deferred;
-``example_cleanroomsml_wait`` waits, with the deferrable sensor, for a job this script starts
-through the API. Each runs with ``dag.test()`` (the trigger runs in line). The script prints each
-job's status transitions and what the DAGs passed downstream through XCom, and exits non-zero if a
-run fails.
+connection points at it. Each DAG runs with ``dag.test()`` (triggers run in line), in the order a
+user's schedule would run them:
+
+1. ``example_cleanroomsml``: start an inference job, wait for it deferred, describe it;
+2. ``example_cleanroomsml_wait``: wait, with the deferrable sensor, for a job started outside Airflow;
+3. ``example_cleanroomsml_training``: an ML input channel, then a trained model on it;
+4. ``example_cleanroomsml_scoring``: the newest ACTIVE model, today's channel, an inference job,
+   an export of the model.
+
+For each run the script prints every resource it created or waited for, with the statuses each
+went through, and what the tasks passed downstream through XCom. It exits non-zero if a run fails.
 
     python example_dags/run_example.py [--verbose]
 """
@@ -45,7 +51,7 @@ def _start_job(emulator) -> str:
     """Start an inference job through the real API, as code outside Airflow would."""
     from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 
-    account, region, membership = "123456789012", emulator.region, emulator.membership_id
+    account, region, membership = emulator.account_id, emulator.region, emulator.membership_id
     prefix = f"arn:aws:cleanrooms-ml:{region}:{account}:membership/{membership}"
     response = CleanRoomsMLHook().conn.start_trained_model_inference_job(
         membershipIdentifier=membership,
@@ -59,31 +65,53 @@ def _start_job(emulator) -> str:
     return response["trainedModelInferenceJobArn"]
 
 
-def _return_value(dag_run, task_id: str):
-    """Read a task's XCom ``return_value`` from the metadata database, on Airflow 2 or 3."""
-    try:
-        from airflow.models.xcom import XComModel
-    except ImportError:  # Airflow 2
-        from airflow.models.xcom import XCom
-
-        return XCom.get_one(run_id=dag_run.run_id, dag_id=dag_run.dag_id, task_id=task_id, key="return_value")
+def _xcom_values(dag_run) -> dict[str, object]:
+    """Every task's XCom ``return_value`` in a run, from the metadata database, on Airflow 2 or 3."""
     from airflow.utils.session import create_session
 
+    try:
+        from airflow.models.xcom import XComModel as XCom
+    except ImportError:  # Airflow 2
+        from airflow.models.xcom import XCom  # type: ignore[no-redef]
+
     with create_session() as session:
-        query = XComModel.get_many(
-            run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id, key="return_value"
-        )
-        row = query.first() if hasattr(query, "first") else session.scalars(query).first()
-        return XComModel.deserialize_value(row) if row is not None else None
+        rows = session.query(XCom).filter_by(dag_id=dag_run.dag_id, run_id=dag_run.run_id, key="return_value")
+        values = {}
+        for row in rows:
+            try:
+                values[row.task_id] = XCom.deserialize_value(row)
+            except Exception:  # an XCom backend this script does not know: show that it exists
+                values[row.task_id] = "<stored>"
+        return values
 
 
-def _report(title: str, emulator, arn: str, dag_run) -> bool:
+def _asset_events(dag_run) -> list[tuple[str, dict]]:
+    """The Asset (Dataset) events a run's tasks emitted: the asset's URI and the event's extra."""
+    from airflow.utils.session import create_session
+
+    try:
+        from airflow.models.asset import AssetEvent as Event
+    except ImportError:  # Airflow 2
+        from airflow.models.dataset import DatasetEvent as Event  # type: ignore[no-redef]
+
+    with create_session() as session:
+        events = session.query(Event).filter_by(source_dag_id=dag_run.dag_id, source_run_id=dag_run.run_id)
+        return [(str(getattr(event, "uri", "")), dict(event.extra or {})) for event in events]
+
+
+def _report(title: str, emulator, keys: list[str], dag_run) -> bool:
     state = str(getattr(dag_run.state, "value", dag_run.state))
     print(f"\n=== {title}: DAG run {dag_run.run_id} {state.upper()}")
-    print(f"Job {arn}")
-    print("Status transitions seen:")
-    for at, status in emulator.status_history(arn):
-        print(f"  {at:%H:%M:%S.%f}"[:-3] + f"  {status}")
+    for kind, key in emulator.resources():
+        if key not in keys:
+            continue
+        statuses = " -> ".join(status for _, status in emulator.status_history(key))
+        print(f"  {kind}: {key}\n    {statuses}")
+    print("  Passed downstream (XCom return values):")
+    for task_id, value in _xcom_values(dag_run).items():
+        print(f"    {task_id}: {json.dumps(value, default=str)}")
+    for uri, extra in _asset_events(dag_run):
+        print(f"  Asset event {uri}: {json.dumps(extra)}")
     return state == "success"
 
 
@@ -106,31 +134,30 @@ def main() -> int:
         if not args.verbose:
             logging.disable(logging.WARNING)
         from example_cleanroomsml import start_and_wait, wait_for_existing
+        from example_cleanroomsml_pipeline import scoring, training
 
-        # 1. The DAG starts the job itself and waits for it, deferred.
-        run = start_and_wait.test()
-        arn = _return_value(run, "start_job")
-        ok = (
-            _report("example_cleanroomsml (start, wait deferred, describe)", emulator, arn, run)
-            if arn
-            else False
-        )
-        print("Summary computed downstream (XCom of summarize):")
-        print(json.dumps(_return_value(run, "summarize"), indent=2))
+        def run(title: str, dag, **conf) -> bool:
+            before = {key for _, key in emulator.resources()}
+            dag_run = dag.test(run_conf=conf) if conf else dag.test()
+            created = [key for _, key in emulator.resources() if key not in before]
+            return _report(title, emulator, created + list(conf.values()), dag_run)
 
-        # 2. A job started elsewhere; the DAG waits for it with the deferrable sensor.
+        results = [run("example_cleanroomsml (start, wait deferred, describe)", start_and_wait)]
         emulator.script_next_start(["CREATE_PENDING", "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "ACTIVE"])
         arn = _start_job(emulator)
-        run = wait_for_existing.test(run_conf={"trained_model_inference_job_arn": arn})
-        ok = (
-            _report("example_cleanroomsml_wait (describe, wait deferred, describe)", emulator, arn, run)
-            and ok
+        results.append(
+            run(
+                "example_cleanroomsml_wait (describe, wait deferred, describe)",
+                wait_for_existing,
+                trained_model_inference_job_arn=arn,
+            )
         )
-        print("Final description (XCom of describe_after):")
-        print(json.dumps(_return_value(run, "describe_after"), indent=2))
+        results.append(run("example_cleanroomsml_training (input channel, trained model)", training))
+        results.append(run("example_cleanroomsml_scoring (latest model, channel, scoring, export)", scoring))
         logging.disable(logging.NOTSET)
         print(f"\nAPI calls: {dict(emulator.calls)}")
 
+    ok = all(results)
     print("\nALL DAG RUNS SUCCEEDED" if ok else "\nA DAG RUN FAILED")
     return 0 if ok else 1
 

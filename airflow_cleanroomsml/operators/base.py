@@ -207,8 +207,8 @@ class CleanRoomsMLWaitingOperator(AwsBaseOperator[CleanRoomsMLHook]):
         )
 
     def reference_after(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        """The reference of the resource a trigger waited for, from its event and this task's arguments."""
-        raise NotImplementedError
+        """The reference of the resource a trigger waited for: its event names it."""
+        return self.kind.reference(**{name: event.get(name) for name in self.kind.arguments.values()})
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Finish after the trigger fired: succeed only on a ``success`` event."""
@@ -404,11 +404,6 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             **{snake_case(member): fields.get(member) for member in self.kind.identity}
         )
 
-    def reference_after(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        fields = {member: getattr(self, snake_case(member), None) for member in self.request_members}
-        fields[self.kind.match_by] = event.get(self.kind.primary_argument)
-        return self.reference_of(fields)
-
     def reattachable(self, status: str | None) -> bool:
         """Whether a resource an earlier try created in ``status`` may still succeed: pending or done."""
         verdict = judge(self.kind, self.kind.waiter("complete"), {"status": status})
@@ -512,7 +507,7 @@ class CleanRoomsMLWaitOperator(ResourceTaskMixin, CleanRoomsMLWaitingOperator):
         return self.wait(context, reference, "complete", cancel_on_kill=False)
 
     def reference_after(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        return self.resolve_reference()
+        return self.resolve_reference()  # from the task's own arguments, so calls go to its region
 
 
 class CleanRoomsMLActionOperator(CleanRoomsMLWaitOperator):

@@ -279,9 +279,10 @@ class CleanRoomsMLGetLatestTrainedModelOperator(AwsBaseOperator[CleanRoomsMLHook
     Find the newest ``ACTIVE`` version of a membership's trained model by name, for a scoring DAG.
 
     The XCom ``return_value`` is its JSON-safe summary: ``trainedModelArn``, ``versionIdentifier``
-    (where botocore knows versions, 1.39.1), ``name``, ``createTime``... so that an inference job
-    can take ``latest.output["trainedModelArn"]`` and ``latest.output["versionIdentifier"]``. The
-    task fails, naming the model, when no version of it is ``ACTIVE``.
+    (None where botocore knows no versions, before 1.39.1), ``name``, ``createTime``... so that an
+    inference job can take ``latest.output["trainedModelArn"]`` and
+    ``latest.output["versionIdentifier"]``. The task fails, naming the model, when no version of it
+    is ``ACTIVE``.
 
     :param membership_identifier: The membership holding the model. (templated)
     :param name: The trained model's name. (templated)
@@ -296,6 +297,7 @@ class CleanRoomsMLGetLatestTrainedModelOperator(AwsBaseOperator[CleanRoomsMLHook
     ui_color = "#66c3ff"
 
     def __init__(self, *, membership_identifier: str, name: str, **kwargs: Any) -> None:
+        kwargs.setdefault("multiple_outputs", True)  # each member an XCom of its own: latest.output["..."]
         super().__init__(**kwargs)
         self.membership_identifier = membership_identifier
         self.name = name
@@ -303,6 +305,7 @@ class CleanRoomsMLGetLatestTrainedModelOperator(AwsBaseOperator[CleanRoomsMLHook
     def execute(self, context: Context) -> dict[str, Any]:
         validate_membership_id(self.membership_identifier)
         latest = self.hook.latest_active_trained_model(self.membership_identifier, self.name)
+        latest.setdefault("versionIdentifier", None)  # botocore < 1.39.1 knows no versions
         self.log.info(
             "The newest ACTIVE version of trained model %r: %s (version %s)",
             self.name,

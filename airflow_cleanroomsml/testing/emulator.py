@@ -420,6 +420,12 @@ class CleanRoomsMLEmulator:
         """The next trained model inference job started through the API goes through ``statuses``."""
         self.script_next(TRAINED_MODEL_INFERENCE_JOBS, statuses, status_details=status_details)
 
+    def resources(self) -> list[tuple[str, str]]:
+        """Every resource it holds, oldest first: its kind's name and its ARN (or name)."""
+        with self._state.lock:
+            held = sorted(self._state.resources.values(), key=lambda resource: resource.created)
+            return [(resource.emulated.kind.name, resource.key) for resource in held]
+
     def status_history(self, key: str) -> list[tuple[datetime, str]]:
         """Each status a resource (its ARN, or name) has shown, with when it was first shown, oldest first."""
         with self._state.lock:

@@ -53,3 +53,24 @@ def test_wait_for_existing_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml
     )
     assert state_of(dag_run) == "success"
     assert [status for _, status in cleanroomsml_emulator.status_history(arn)][-1] == "ACTIVE"
+
+
+PIPELINE = Path(__file__).parent / "dags" / "example_cleanroomsml_pipeline.py"
+
+
+def test_training_then_scoring_run_end_to_end(monkeypatch, airflow_db, cleanroomsml_emulator):
+    monkeypatch.setenv("CLEANROOMSML_EXAMPLE_POLL_SECONDS", "1")
+    spec = importlib.util.spec_from_file_location("example_cleanroomsml_pipeline", PIPELINE)
+    pipeline = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pipeline)
+
+    assert state_of(pipeline.training.test()) == "success"
+    assert state_of(pipeline.scoring.test()) == "success"
+    calls = cleanroomsml_emulator.calls
+    assert calls["CreateTrainedModel"] == 1
+    assert (calls["CreateMLInputChannel"], calls["StartTrainedModelInferenceJob"]) == (2, 1)
+    assert calls["StartTrainedModelExportJob"] == 1
+    statuses = {kind: [] for kind, _ in cleanroomsml_emulator.resources()}
+    for kind, key in cleanroomsml_emulator.resources():
+        statuses[kind].append(cleanroomsml_emulator.job_status(key))
+    assert all(status == "ACTIVE" for found in statuses.values() for status in found), statuses

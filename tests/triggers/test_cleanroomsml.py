@@ -112,6 +112,7 @@ def test_success_after_pending_polls(pending):
             "status": "success",
             "message": f"Trained model inference job {JOB_ARN} is ACTIVE",
             "trained_model_inference_job_arn": JOB_ARN,
+            "membership_identifier": MEMBERSHIP_ID,
             "job_status": "ACTIVE",
             "status_details": None,
             "error_code": None,
