@@ -14,9 +14,9 @@ pytestmark = pytest.mark.integration
 TOKEN = "tok-3f9a1c7e2b-must-be-masked"
 
 
-def run(dag_id: str):
+def run(dag_id: str, out: str = ""):
     dags = importlib.import_module("tests.integration.dags.cleanroomsml_test_dags")
-    dag_run = getattr(dags, dag_id).test()
+    dag_run = getattr(dags, dag_id).test(run_conf={"out": out})
     task_state = dag_run.get_task_instance("start").state
     return str(getattr(task_state, "value", task_state))
 
@@ -55,8 +55,8 @@ def test_ordinary_values_are_never_masked_and_a_sensitive_one_always_is(
     ],
 )
 def test_values_aws_would_reject_fail_the_task_before_any_call(
-    dag_id, named, airflow_db, cleanroomsml_emulator, capfd, caplog
+    dag_id, named, airflow_db, cleanroomsml_emulator, tmp_path
 ):
-    assert run(dag_id) == "failed"
-    assert named in everything_logged(capfd, caplog)
+    assert run(dag_id, str(tmp_path / "out")) == "failed"
+    assert named in (tmp_path / "out.error").read_text()
     assert sum(cleanroomsml_emulator.calls.values()) == 0, json.dumps(cleanroomsml_emulator.calls)

@@ -165,8 +165,16 @@ for _name, _mode in MODES.items():
             globals()[_dag.dag_id] = _dag
 
 
+class RecordingStartOperator(CleanRoomsMLStartTrainedModelInferenceJobOperator):
+    """The start operator, writing the exception that fails it to ``<out>.error`` (see RecordingSensor)."""
+
+    def execute(self, context):
+        with RecordingSensor._recorded(self, context):
+            return super().execute(context)
+
+
 def start_task(**arguments):
-    return CleanRoomsMLStartTrainedModelInferenceJobOperator(
+    return RecordingStartOperator(
         task_id="start",
         membership_identifier="00000000-0000-4000-8000-000000000001",
         trained_model_arn=f"{PREFIX}/trained-model/m1",
