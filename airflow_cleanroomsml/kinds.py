@@ -374,3 +374,55 @@ TRAINED_MODEL_EXPORT_JOB = JobKind(
 )
 """``StartTrainedModelExportJob``: exports a trained model's artifacts to a member; it has no ARN
 and no Get call, so it is found by name in its collaboration's list of the model's export jobs."""
+
+AUDIENCE_MODEL = JobKind(
+    name="audience model",
+    identity=("audienceModelArn",),
+    arn_member="audienceModelArn",
+    arn_segment="audience-model",
+    waiters={"complete": "audience_model_complete", "deleted": "audience_model_deleted"},
+    get="GetAudienceModel",
+    list="ListAudienceModels",
+    list_key="audienceModels",
+    delete="DeleteAudienceModel",
+)
+"""``CreateAudienceModel``: a lookalike model trained on a training dataset (account-scoped)."""
+
+CONFIGURED_AUDIENCE_MODEL = JobKind(
+    name="configured audience model",
+    identity=("configuredAudienceModelArn",),
+    arn_member="configuredAudienceModelArn",
+    arn_segment="configured-audience-model",
+    waiters={"complete": "configured_audience_model_complete"},
+    get="GetConfiguredAudienceModel",
+    list="ListConfiguredAudienceModels",
+    list_key="configuredAudienceModels",
+)
+"""Configuration, not a job: how an audience model is shared with a collaboration (always ``ACTIVE``)."""
+
+AUDIENCE_GENERATION_JOB = JobKind(
+    name="audience generation job",
+    identity=("audienceGenerationJobArn",),
+    arn_member="audienceGenerationJobArn",
+    arn_segment="audience-generation-job",
+    waiters={"complete": "audience_generation_job_complete", "deleted": "audience_generation_job_deleted"},
+    get="GetAudienceGenerationJob",
+    list="ListAudienceGenerationJobs",
+    list_key="audienceGenerationJobs",
+    delete="DeleteAudienceGenerationJob",
+)
+"""``StartAudienceGenerationJob``: expands a seed audience into a lookalike segment (account-scoped)."""
+
+AUDIENCE_EXPORT_JOB = JobKind(
+    name="audience export job",
+    identity=("audienceGenerationJobArn", "name"),
+    arn_member="audienceGenerationJobArn",
+    arn_segment="audience-generation-job",
+    match_member="name",
+    waiters={"complete": "audience_export_job_complete"},
+    list="ListAudienceExportJobs",
+    list_key="audienceExportJobs",
+    list_request={"audienceGenerationJobArn": "audienceGenerationJobArn"},
+)
+"""``StartAudienceExportJob``: exports a segment of a chosen size; it has no ARN and no Get call,
+so it is found by name in its generation job's list of export jobs."""

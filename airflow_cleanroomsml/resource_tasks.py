@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+
 if TYPE_CHECKING:
     from airflow_cleanroomsml.kinds import JobKind
 
@@ -19,12 +21,20 @@ class ResourceTaskMixin:
     """
     Mixed into an Amazon provider operator or sensor base, before it, for tasks about one resource.
 
-    Subclasses set :attr:`kind`; their constructors pass the kind's identifying arguments through.
+    Subclasses set :attr:`kind`; their constructors pass the kind's identifying arguments through,
+    and they are templated.
     """
 
     kind: ClassVar[JobKind]
     """The kind of resource the task is about."""
     region_name: str | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A class that declares its kind templates the identifying arguments, unless it says otherwise."""
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("kind")
+        if kind is not None and "template_fields" not in cls.__dict__:
+            cls.template_fields = aws_template_fields(*kind.arguments.values())  # type: ignore[attr-defined]
 
     @classmethod
     def pop_identity(cls, arguments: dict[str, Any]) -> dict[str, Any]:

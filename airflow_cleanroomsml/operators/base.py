@@ -106,12 +106,6 @@ class CleanRoomsMLDescribeOperator(ResourceTaskMixin, AwsBaseOperator[CleanRooms
     aws_hook_class = CleanRoomsMLHook
     ui_color = "#66c3ff"
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        kind = cls.__dict__.get("kind")
-        if kind is not None and "template_fields" not in cls.__dict__:
-            cls.template_fields = aws_template_fields(*kind.arguments.values())
-
     def __init__(self, *, exclude_from_xcom: Sequence[str] | None = None, **kwargs: Any) -> None:
         identity = self.pop_identity(kwargs)
         super().__init__(**kwargs)
@@ -473,12 +467,6 @@ class CleanRoomsMLWaitOperator(ResourceTaskMixin, CleanRoomsMLWaitingOperator):
     fails (retries apply) when the resource fails; it returns what names the resource. Subclasses
     set :attr:`kind` and :attr:`triggers` and pass the kind's identifying arguments through.
     """
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        kind = cls.__dict__.get("kind")
-        if kind is not None and "template_fields" not in cls.__dict__:
-            cls.template_fields = aws_template_fields(*kind.arguments.values())
 
     def __init__(
         self,

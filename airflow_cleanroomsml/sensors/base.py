@@ -109,12 +109,6 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
     """Import path of the kind's trigger class (imported only when the sensor defers)."""
     ui_color = "#66c3ff"
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        kind = cls.__dict__.get("kind")
-        if kind is not None and "template_fields" not in cls.__dict__:
-            cls.template_fields = aws_template_fields(*kind.arguments.values())
-
     template_fields: Sequence[str] = aws_template_fields()
     SUCCESS_STATES = _StatusesJudged("success")
     FAILURE_STATES = _StatusesJudged("failure")
