@@ -50,7 +50,10 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-name": "AWS Clean Rooms ML",
             }
         ],
-        "extra-links": ["airflow_cleanroomsml.links.cleanroomsml.CleanRoomsMLMembershipLink"],
+        "extra-links": [
+            "airflow_cleanroomsml.links.cleanroomsml.CleanRoomsMLMembershipLink",
+            "airflow_cleanroomsml.links.cleanroomsml.CleanRoomsMLConsoleLink",
+        ],
         "triggers": [
             {
                 "integration-name": "AWS Clean Rooms ML",

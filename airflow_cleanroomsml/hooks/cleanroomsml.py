@@ -10,6 +10,10 @@ from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
 from airflow_cleanroomsml.kinds import (
     ARN_MEMBERSHIP,
+    AUDIENCE_EXPORT_JOB,
+    AUDIENCE_GENERATION_JOB,
+    AUDIENCE_MODEL,
+    CONFIGURED_AUDIENCE_MODEL,
     ML_INPUT_CHANNEL,
     TRAINED_MODEL,
     TRAINED_MODEL_EXPORT_JOB,
@@ -501,6 +505,74 @@ class CleanRoomsMLHook(AwsBaseHook):
             trained_model_version_identifier=trained_model_version_identifier,
         )
         return self.read(TRAINED_MODEL_EXPORT_JOB, reference)
+
+    # -- lookalike: audience models, generation and export jobs ----------------------------------
+
+    def create_audience_model(self, **arguments: Any) -> dict[str, Any]:
+        """``CreateAudienceModel`` with its members as snake_case arguments; returns the model's ARN."""
+        return self.call_api("CreateAudienceModel", **arguments)
+
+    def get_audience_model(self, audience_model_arn: str) -> dict[str, Any]:
+        """``GetAudienceModel``."""
+        return self.read(AUDIENCE_MODEL, AUDIENCE_MODEL.reference(audience_model_arn=audience_model_arn))
+
+    def list_audience_models(self) -> list[dict[str, Any]]:
+        """``ListAudienceModels``: every page of the account's audience models."""
+        return self.list_resources(AUDIENCE_MODEL)
+
+    def delete_audience_model(self, audience_model_arn: str) -> bool:
+        """``DeleteAudienceModel``; one already gone or being deleted is left as it is."""
+        return self.delete(AUDIENCE_MODEL, AUDIENCE_MODEL.reference(audience_model_arn=audience_model_arn))
+
+    def get_configured_audience_model(self, configured_audience_model_arn: str) -> dict[str, Any]:
+        """``GetConfiguredAudienceModel``: configuration (which audience model a collaboration uses)."""
+        return self.read(
+            CONFIGURED_AUDIENCE_MODEL,
+            CONFIGURED_AUDIENCE_MODEL.reference(configured_audience_model_arn=configured_audience_model_arn),
+        )
+
+    def update_configured_audience_model(self, **arguments: Any) -> dict[str, Any]:
+        """``UpdateConfiguredAudienceModel`` with its members as snake_case arguments (a retrained model)."""
+        return self.call_api("UpdateConfiguredAudienceModel", **arguments)
+
+    def start_audience_generation_job(self, **arguments: Any) -> dict[str, Any]:
+        """``StartAudienceGenerationJob`` with its members as snake_case arguments; returns the job's ARN."""
+        return self.call_api("StartAudienceGenerationJob", **arguments)
+
+    def get_audience_generation_job(self, audience_generation_job_arn: str) -> dict[str, Any]:
+        """``GetAudienceGenerationJob``."""
+        return self.read(
+            AUDIENCE_GENERATION_JOB,
+            AUDIENCE_GENERATION_JOB.reference(audience_generation_job_arn=audience_generation_job_arn),
+        )
+
+    def list_audience_generation_jobs(self, **filters: Any) -> list[dict[str, Any]]:
+        """``ListAudienceGenerationJobs`` (``configured_audience_model_arn``, ``collaboration_id``)."""
+        members = {
+            "configured_audience_model_arn": "configuredAudienceModelArn",
+            "collaboration_id": "collaborationId",
+        }
+        return self.list_resources(
+            AUDIENCE_GENERATION_JOB, **{members[k]: v for k, v in filters.items() if v}
+        )
+
+    def delete_audience_generation_job(self, audience_generation_job_arn: str) -> bool:
+        """``DeleteAudienceGenerationJob``; one already gone or being deleted is left as it is."""
+        return self.delete(
+            AUDIENCE_GENERATION_JOB,
+            AUDIENCE_GENERATION_JOB.reference(audience_generation_job_arn=audience_generation_job_arn),
+        )
+
+    def start_audience_export_job(self, **arguments: Any) -> None:
+        """``StartAudienceExportJob`` with its members as snake_case arguments (it returns nothing)."""
+        self.call_api("StartAudienceExportJob", **arguments)
+
+    def get_audience_export_job(self, audience_generation_job_arn: str, name: str) -> dict[str, Any]:
+        """An audience export job's summary, found by name with ``ListAudienceExportJobs``."""
+        reference = AUDIENCE_EXPORT_JOB.reference(
+            audience_generation_job_arn=audience_generation_job_arn, name=name
+        )
+        return self.read(AUDIENCE_EXPORT_JOB, reference)
 
     # -- trained model inference jobs -------------------------------------------------------------
 

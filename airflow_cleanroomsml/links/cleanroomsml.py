@@ -20,3 +20,17 @@ class CleanRoomsMLMembershipLink(BaseAwsLink):
     name = "AWS Clean Rooms Membership"
     key = "cleanroomsml_membership"
     format_str = BASE_AWS_CONSOLE_LINK + "/cleanrooms/home?region={region_name}#/memberships/{membership_id}"
+
+
+class CleanRoomsMLConsoleLink(BaseAwsLink):
+    """
+    Open the AWS Clean Rooms console in the resource's region and partition.
+
+    For resources that belong to the account rather than to a membership (lookalike audience
+    models, generation and export jobs); it opens the console's home page in the right region, the
+    one address AWS documents.
+    """
+
+    name = "AWS Clean Rooms Console"
+    key = "cleanroomsml_console"
+    format_str = BASE_AWS_CONSOLE_LINK + "/cleanrooms/home?region={region_name}"

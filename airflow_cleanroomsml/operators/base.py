@@ -25,7 +25,7 @@ from airflow_cleanroomsml._compat import AirflowException, default_deferrable, i
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 from airflow_cleanroomsml.json_safe import xcom_description
 from airflow_cleanroomsml.kinds import MEMBERSHIP, arn_region, snake_case
-from airflow_cleanroomsml.links.cleanroomsml import CleanRoomsMLMembershipLink
+from airflow_cleanroomsml.links.cleanroomsml import CleanRoomsMLConsoleLink, CleanRoomsMLMembershipLink
 from airflow_cleanroomsml.resource_tasks import ResourceTaskMixin
 from airflow_cleanroomsml.validation import InvalidArgumentError, check_request
 from airflow_cleanroomsml.waiting import PollSchedule, judge
@@ -57,20 +57,30 @@ def raise_for_event(event: Mapping[str, Any] | None) -> Mapping[str, Any]:
     raise AirflowException(event.get("message") or f"The wait reported {dict(event)!r}")
 
 
-def persist_membership_link(
+def console_links(kind: JobKind) -> tuple[Any, ...]:
+    """The extra link a task about this kind gets: its membership's page, or the console's."""
+    in_membership = kind.in_membership or MEMBERSHIP in kind.identity
+    return (CleanRoomsMLMembershipLink(),) if in_membership else (CleanRoomsMLConsoleLink(),)
+
+
+def persist_console_link(
     context: Context, operator: Any, kind: JobKind, reference: Mapping[str, Any]
 ) -> None:
-    """Give the task an "AWS Clean Rooms Membership" link to the resource's membership, if it has one."""
+    """Give the task its link: the resource's membership in the Clean Rooms console, or the console."""
     located = kind.locate(reference)
     membership = reference.get(MEMBERSHIP) or located.membership_id
-    if membership is not None:
-        CleanRoomsMLMembershipLink.persist(
-            context=context,
-            operator=operator,
-            region_name=located.region,
-            aws_partition=located.partition,
-            membership_id=membership,
+    if membership is None:
+        CleanRoomsMLConsoleLink.persist(
+            context=context, operator=operator, region_name=located.region, aws_partition=located.partition
         )
+        return
+    CleanRoomsMLMembershipLink.persist(
+        context=context,
+        operator=operator,
+        region_name=located.region,
+        aws_partition=located.partition,
+        membership_id=membership,
+    )
 
 
 def _check_bounds(waiter_delay: Any, waiter_max_attempts: Any) -> None:
@@ -152,6 +162,13 @@ class CleanRoomsMLWaitingOperator(AwsBaseOperator[CleanRoomsMLHook]):
     ui_color = "#66c3ff"
     kind: ClassVar[JobKind]
     triggers: ClassVar[Mapping[str, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("kind")
+        if kind is not None and "operator_extra_links" not in cls.__dict__:
+            cls.operator_extra_links = console_links(kind)
+
     """Import path of the trigger class for each waiter role (imported only when deferring)."""
 
     def __init__(
@@ -387,7 +404,7 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             self.created = earlier
         else:
             self.created = self.create(request)
-        persist_membership_link(context, self, self.kind, self.created)
+        persist_console_link(context, self, self.kind, self.created)
         if not self.wait_for_completion:
             return self.created[self.kind.match_by]
         return self.wait(context, self.created, "complete", self.cancel_on_kill)
@@ -489,7 +506,7 @@ class CleanRoomsMLWaitOperator(ResourceTaskMixin, CleanRoomsMLWaitingOperator):
 
     def execute(self, context: Context) -> Any:
         reference = self.resolve_reference()
-        persist_membership_link(context, self, self.kind, reference)
+        persist_console_link(context, self, self.kind, reference)
         if not self.wait_for_completion:
             return reference[self.kind.match_by]
         return self.wait(context, reference, "complete", cancel_on_kill=False)
@@ -527,7 +544,7 @@ class CleanRoomsMLActionOperator(CleanRoomsMLWaitOperator):
 
     def execute(self, context: Context) -> Any:
         reference = self.resolve_reference()
-        persist_membership_link(context, self, self.kind, reference)
+        persist_console_link(context, self, self.kind, reference)
         asked = getattr(self.hook, self.action)(self.kind, reference)
         if not (asked and self.wait_for_completion):
             return reference[self.kind.match_by]

@@ -12,6 +12,15 @@ from airflow_cleanroomsml.operators.base import (
     CleanRoomsMLDescribeOperator,
     CleanRoomsMLStartOperator,
 )
+from airflow_cleanroomsml.operators.lookalike import (
+    CleanRoomsMLCreateAudienceModelOperator,
+    CleanRoomsMLDeleteAudienceGenerationJobOperator,
+    CleanRoomsMLDeleteAudienceModelOperator,
+    CleanRoomsMLGetAudienceGenerationJobOperator,
+    CleanRoomsMLGetAudienceModelOperator,
+    CleanRoomsMLStartAudienceExportJobOperator,
+    CleanRoomsMLStartAudienceGenerationJobOperator,
+)
 from airflow_cleanroomsml.operators.ml_input_channels import (
     CleanRoomsMLCreateMLInputChannelOperator,
     CleanRoomsMLDeleteMLInputChannelDataOperator,
@@ -37,14 +46,21 @@ __all__ = [
     "XCOM_JOB_DESCRIPTION_KEY",
     "CleanRoomsMLCancelTrainedModelInferenceJobOperator",
     "CleanRoomsMLCancelTrainedModelOperator",
+    "CleanRoomsMLCreateAudienceModelOperator",
     "CleanRoomsMLCreateMLInputChannelOperator",
     "CleanRoomsMLCreateTrainedModelOperator",
+    "CleanRoomsMLDeleteAudienceGenerationJobOperator",
+    "CleanRoomsMLDeleteAudienceModelOperator",
     "CleanRoomsMLDeleteMLInputChannelDataOperator",
     "CleanRoomsMLDeleteTrainedModelOutputOperator",
+    "CleanRoomsMLGetAudienceGenerationJobOperator",
+    "CleanRoomsMLGetAudienceModelOperator",
     "CleanRoomsMLGetLatestTrainedModelOperator",
     "CleanRoomsMLGetMLInputChannelOperator",
     "CleanRoomsMLGetTrainedModelInferenceJobOperator",
     "CleanRoomsMLGetTrainedModelOperator",
+    "CleanRoomsMLStartAudienceExportJobOperator",
+    "CleanRoomsMLStartAudienceGenerationJobOperator",
     "CleanRoomsMLStartTrainedModelExportJobOperator",
     "CleanRoomsMLStartTrainedModelInferenceJobOperator",
 ]

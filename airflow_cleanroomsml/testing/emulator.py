@@ -900,12 +900,23 @@ def _moved(script_of: str, verb: str) -> Any:
     return move
 
 
+def _updated(state: _State, emulated: EmulatedKind, operation: str, request: dict, region: str) -> dict:
+    """An update of configuration: the request's members replace the resource's."""
+    resource = _find(state, emulated, request, region)
+    resource.fields.update(request)
+    resource.updated = time.time()
+    output = service_model().operation_model(operation).output_shape
+    members = output.members if output else {}
+    return {member: resource.fields[member] for member in members if member in resource.fields}
+
+
 _ROLES = {
     "create": _created,
     "get": _got,
     "list": _listed,
     "cancel": _moved("cancelled", "cancel"),
     "delete": _moved("deleted", "delete"),
+    "update": _updated,
 }
 
 __all__ = ["CANCEL", "GET", "LIST", "START", "CleanRoomsMLEmulator", "Faults", "ServiceError"]

@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from airflow_cleanroomsml.kinds import (
+    AUDIENCE_EXPORT_JOB,
+    AUDIENCE_GENERATION_JOB,
+    AUDIENCE_MODEL,
+    CONFIGURED_AUDIENCE_MODEL,
     ML_INPUT_CHANNEL,
     TRAINED_MODEL,
     TRAINED_MODEL_EXPORT_JOB,
@@ -38,6 +42,7 @@ class EmulatedKind:
         versions: each create makes one, and a read that names no version reads the newest.
     :param parent_member: The member naming the resource this one belongs to, whose collaboration
         it shares.
+    :param update: The operation that changes one (configuration such as a configured audience model).
     """
 
     kind: JobKind
@@ -48,6 +53,7 @@ class EmulatedKind:
     more_lists: tuple[str, ...] = ()
     version_member: str | None = None
     parent_member: str | None = None
+    update: str | None = None
 
     @property
     def operations(self) -> dict[str, str]:
@@ -58,6 +64,7 @@ class EmulatedKind:
             "list": self.kind.list,
             "cancel": self.kind.cancel,
             "delete": self.kind.delete,
+            "update": self.update,
         }
         served = {operation: role for role, operation in calls.items() if operation}
         served.update(dict.fromkeys(self.more_lists, "list"))
@@ -89,10 +96,36 @@ TRAINED_MODEL_EXPORT_JOBS = EmulatedKind(
     parent_member="trainedModelArn",
 )
 
+AUDIENCE_MODELS = EmulatedKind(
+    AUDIENCE_MODEL,
+    create="CreateAudienceModel",
+    deleted=("DELETE_PENDING", "DELETE_IN_PROGRESS", GONE),
+)
+CONFIGURED_AUDIENCE_MODELS = EmulatedKind(
+    CONFIGURED_AUDIENCE_MODEL,
+    create="CreateConfiguredAudienceModel",
+    started=("ACTIVE",),
+    update="UpdateConfiguredAudienceModel",
+)
+AUDIENCE_GENERATION_JOBS = EmulatedKind(
+    AUDIENCE_GENERATION_JOB,
+    create="StartAudienceGenerationJob",
+    deleted=("DELETE_PENDING", "DELETE_IN_PROGRESS", GONE),
+)
+AUDIENCE_EXPORT_JOBS = EmulatedKind(
+    AUDIENCE_EXPORT_JOB,
+    create="StartAudienceExportJob",
+    parent_member="audienceGenerationJobArn",
+)
+
 EMULATED_KINDS: tuple[EmulatedKind, ...] = (
     TRAINED_MODEL_INFERENCE_JOBS,
     ML_INPUT_CHANNELS,
     TRAINED_MODELS,
     TRAINED_MODEL_EXPORT_JOBS,
+    AUDIENCE_MODELS,
+    CONFIGURED_AUDIENCE_MODELS,
+    AUDIENCE_GENERATION_JOBS,
+    AUDIENCE_EXPORT_JOBS,
 )
 """Every kind the emulator serves unless told otherwise."""

@@ -13,6 +13,9 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 from airflow_cleanroomsml.kinds import (
+    AUDIENCE_EXPORT_JOB,
+    AUDIENCE_GENERATION_JOB,
+    AUDIENCE_MODEL,
     ML_INPUT_CHANNEL,
     TRAINED_MODEL,
     TRAINED_MODEL_EXPORT_JOB,
@@ -312,3 +315,59 @@ class CleanRoomsMLTrainedModelExportJobCompleteTrigger(CleanRoomsMLJobTrigger):
     """
 
     kind = TRAINED_MODEL_EXPORT_JOB
+
+
+class CleanRoomsMLAudienceModelCompleteTrigger(CleanRoomsMLJobTrigger):
+    """
+    Wait until an audience model is ``ACTIVE`` (success) or fails (``CREATE_FAILED``, deleted).
+
+    :param audience_model_arn: The audience model's ARN.
+    """
+
+    kind = AUDIENCE_MODEL
+
+
+class CleanRoomsMLAudienceModelDeletedTrigger(CleanRoomsMLJobTrigger):
+    """
+    Wait until an audience model is gone (success); ``DELETE_FAILED`` fails.
+
+    :param audience_model_arn: The audience model's ARN.
+    """
+
+    kind = AUDIENCE_MODEL
+    waiter_role = "deleted"
+
+
+class CleanRoomsMLAudienceGenerationJobCompleteTrigger(CleanRoomsMLJobTrigger):
+    """
+    Wait until an audience generation job is ``ACTIVE`` (success) or fails.
+
+    :param audience_generation_job_arn: The job's ARN.
+    """
+
+    kind = AUDIENCE_GENERATION_JOB
+
+
+class CleanRoomsMLAudienceGenerationJobDeletedTrigger(CleanRoomsMLJobTrigger):
+    """
+    Wait until an audience generation job is gone (success); ``DELETE_FAILED`` fails.
+
+    :param audience_generation_job_arn: The job's ARN.
+    """
+
+    kind = AUDIENCE_GENERATION_JOB
+    waiter_role = "deleted"
+
+
+class CleanRoomsMLAudienceExportJobCompleteTrigger(CleanRoomsMLJobTrigger):
+    """
+    Wait until an audience export job is ``ACTIVE`` (success) or ``CREATE_FAILED``.
+
+    The job has no ARN and no Get call: it is read, by name, from ``ListAudienceExportJobs`` of
+    its generation job (waits on one generation job's exports share those calls).
+
+    :param audience_generation_job_arn: The generation job whose segment is exported.
+    :param name: The export job's name.
+    """
+
+    kind = AUDIENCE_EXPORT_JOB

@@ -33,6 +33,8 @@ pytestmark = pytest.mark.integration
 MEMBERSHIP = "00000000-0000-4000-8000-000000000001"
 PREFIX = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{MEMBERSHIP}"
 ASSOCIATION = f"{PREFIX}/configured-model-algorithm-association/a1"
+ROLE = "arn:aws:iam::123456789012:role/ml"
+MEMBERSHIP_MEMBER = "membershipIdentifier"
 
 
 class TaskInstance:
@@ -49,12 +51,19 @@ class Kind:
     trigger: type
     create: Callable[..., Any]
     status_shape: str
-    parent: bool = False
+    parent: tuple[emulated.EmulatedKind, str] | None = None
+    """For an export job: the kind it belongs to, and the argument that names it."""
+
+    def parent_of(self, emulator) -> dict[str, Any]:
+        """An ACTIVE parent registered for a kind that has one (the argument naming it), else nothing."""
+        if self.parent is None:
+            return {}
+        kind, argument = self.parent
+        return {argument: emulator.register(kind, ["ACTIVE"], name="parent")}
 
     def created_by(self, emulator, **kwargs: Any) -> Callable[..., Any]:
-        """Makes the kind's create operator; an export job's trained model is registered once."""
-        if self.parent:
-            kwargs["trained_model_arn"] = emulator.register(emulated.TRAINED_MODELS, ["ACTIVE"], name="model")
+        """Makes the kind's create operator; a parent is registered once."""
+        kwargs.update(self.parent_of(emulator))
         return lambda **more: self.create(**kwargs, **more)
 
     @property
@@ -63,14 +72,13 @@ class Kind:
 
     def register(self, emulator, statuses) -> dict[str, Any]:
         """A resource going through ``statuses``; return the sensor's arguments for it."""
-        if self.emulated is emulated.TRAINED_MODEL_EXPORT_JOBS:
-            model = emulator.register(emulated.TRAINED_MODELS, ["ACTIVE"], name="model")
-            name = emulator.register(
-                self.emulated, statuses, membershipIdentifier=MEMBERSHIP, trainedModelArn=model, name="export"
-            )
-            return {"membership_identifier": MEMBERSHIP, "trained_model_arn": model, "name": name}
-        key = emulator.register(self.emulated, statuses)
-        return {self.emulated.kind.primary_argument: key}
+        kind = self.emulated.kind
+        arguments = self.parent_of(emulator)
+        if MEMBERSHIP_MEMBER in kind.identity and kind.match_by != kind.arn_member:
+            arguments["membership_identifier"] = MEMBERSHIP  # named by it, not located by its ARN
+        members = {snake: member for member, snake in kind.arguments.items()}
+        key = emulator.register(self.emulated, statuses, **{members[a]: v for a, v in arguments.items()})
+        return {**arguments, kind.primary_argument: key}
 
 
 def start_inference_job(**kwargs):
@@ -151,7 +159,47 @@ KINDS = {
         triggers.CleanRoomsMLTrainedModelExportJobCompleteTrigger,
         start_export,
         "TrainedModelExportJobStatus",
-        parent=True,
+        parent=(emulated.TRAINED_MODELS, "trained_model_arn"),
+    ),
+    "audience model": Kind(
+        emulated.AUDIENCE_MODELS,
+        sensors.CleanRoomsMLAudienceModelSensor,
+        triggers.CleanRoomsMLAudienceModelCompleteTrigger,
+        lambda **kwargs: operators.CleanRoomsMLCreateAudienceModelOperator(
+            task_id="audience_model",
+            name="lookalike",
+            training_dataset_arn="arn:aws:cleanrooms-ml:us-east-1:123456789012:training-dataset/t1",
+            training_data_start_time="2026-01-01T00:00:00Z",
+            **kwargs,
+        ),
+        "AudienceModelStatus",
+    ),
+    "audience generation job": Kind(
+        emulated.AUDIENCE_GENERATION_JOBS,
+        sensors.CleanRoomsMLAudienceGenerationJobSensor,
+        triggers.CleanRoomsMLAudienceGenerationJobCompleteTrigger,
+        lambda **kwargs: operators.CleanRoomsMLStartAudienceGenerationJobOperator(
+            task_id="segment",
+            name="segment",
+            configured_audience_model_arn="arn:aws:cleanrooms-ml:us-east-1:123456789012:configured-audience-model/c1",
+            seed_audience={"sqlParameters": {"queryString": "SELECT user_id FROM seed"}, "roleArn": ROLE},
+            collaboration_id="00000000-0000-4000-8000-0000000000cc",
+            **kwargs,
+        ),
+        "AudienceGenerationJobStatus",
+    ),
+    "audience export job": Kind(
+        emulated.AUDIENCE_EXPORT_JOBS,
+        sensors.CleanRoomsMLAudienceExportJobSensor,
+        triggers.CleanRoomsMLAudienceExportJobCompleteTrigger,
+        lambda **kwargs: operators.CleanRoomsMLStartAudienceExportJobOperator(
+            task_id="export_segment",
+            name="export",
+            audience_size={"type": "ABSOLUTE", "value": 10000},
+            **kwargs,
+        ),
+        "AudienceExportJobStatus",
+        parent=(emulated.AUDIENCE_GENERATION_JOBS, "audience_generation_job_arn"),
     ),
 }
 STATUSES = [
