@@ -216,7 +216,7 @@ class JobKind:
             return self.waiters[role]
         except KeyError:
             raise ValueError(
-                f"A {self.name} has no {role!r} waiter; it has {sorted(self.waiters)}."
+                f"{self.title}s have no {role!r} waiter; they have {sorted(self.waiters)}."
             ) from None
 
     def reference(self, **arguments: Any) -> dict[str, Any]:
@@ -233,7 +233,7 @@ class JobKind:
         names = self.arguments
         unknown = sorted(set(arguments) - set(names.values()))
         if unknown:
-            raise TypeError(f"A {self.name} is named by {sorted(names.values())}, not {unknown}.")
+            raise TypeError(f"{self.title}s are named by {sorted(names.values())}, not {unknown}.")
         arn_field = names[self.arn_member]
         arn = parse_arn(arguments.get(arn_field), arn_field, self.arn_segment, self.in_membership)
         reference: dict[str, Any] = {}
@@ -244,7 +244,9 @@ class JobKind:
             elif value is None:
                 if member in self.optional_identity:
                     continue
-                raise InvalidJobReferenceError(f"{argument} is required to name a {self.name}.")
+                raise InvalidJobReferenceError(
+                    f"{argument} is required: it names the {self.name}; expected a non-empty string."
+                )
             elif member == MEMBERSHIP:
                 validate_membership_id(value)
             elif not isinstance(value, str) or not value.strip() or value != value.strip():

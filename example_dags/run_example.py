@@ -9,7 +9,9 @@ user's schedule would run them:
 2. ``example_cleanroomsml_wait``: wait, with the deferrable sensor, for a job started outside Airflow;
 3. ``example_cleanroomsml_training``: an ML input channel, then a trained model on it;
 4. ``example_cleanroomsml_scoring``: the newest ACTIVE model, today's channel, an inference job,
-   an export of the model.
+   an export of the model;
+5. ``example_cleanroomsml_lookalike``: retrain the audience model, point the configured audience
+   model at it, expand a seed audience, export two segment sizes.
 
 For each run the script prints every resource it created or waited for, with the statuses each
 went through, and what the tasks passed downstream through XCom. It exits non-zero if a run fails.
@@ -134,7 +136,10 @@ def main() -> int:
         if not args.verbose:
             logging.disable(logging.WARNING)
         from example_cleanroomsml import start_and_wait, wait_for_existing
+        from example_cleanroomsml_lookalike import CONFIGURED_AUDIENCE_MODEL, lookalike
         from example_cleanroomsml_pipeline import scoring, training
+
+        from airflow_cleanroomsml.testing.kinds import CONFIGURED_AUDIENCE_MODELS
 
         def run(title: str, dag, **conf) -> bool:
             before = {key for _, key in emulator.resources()}
@@ -154,6 +159,11 @@ def main() -> int:
         )
         results.append(run("example_cleanroomsml_training (input channel, trained model)", training))
         results.append(run("example_cleanroomsml_scoring (latest model, channel, scoring, export)", scoring))
+        # The collaboration's configured audience model exists before the DAG runs: configuration.
+        emulator.register(
+            CONFIGURED_AUDIENCE_MODELS, ["ACTIVE"], configuredAudienceModelArn=CONFIGURED_AUDIENCE_MODEL
+        )
+        results.append(run("example_cleanroomsml_lookalike (audience model, segment, 2 exports)", lookalike))
         logging.disable(logging.NOTSET)
         print(f"\nAPI calls: {dict(emulator.calls)}")
 

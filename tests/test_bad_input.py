@@ -9,14 +9,19 @@ import pytest
 
 from airflow_cleanroomsml.operators.cleanroomsml import (
     CleanRoomsMLCancelTrainedModelInferenceJobOperator,
+    CleanRoomsMLCreateAudienceModelOperator,
     CleanRoomsMLCreateMLInputChannelOperator,
     CleanRoomsMLCreateTrainedModelOperator,
     CleanRoomsMLGetLatestTrainedModelOperator,
     CleanRoomsMLGetTrainedModelInferenceJobOperator,
+    CleanRoomsMLStartAudienceExportJobOperator,
+    CleanRoomsMLStartAudienceGenerationJobOperator,
     CleanRoomsMLStartTrainedModelExportJobOperator,
     CleanRoomsMLStartTrainedModelInferenceJobOperator,
 )
 from airflow_cleanroomsml.sensors.cleanroomsml import (
+    CleanRoomsMLAudienceExportJobSensor,
+    CleanRoomsMLAudienceModelSensor,
     CleanRoomsMLTrainedModelExportJobSensor,
     CleanRoomsMLTrainedModelInferenceJobSensor,
     CleanRoomsMLTrainedModelSensor,
@@ -26,6 +31,7 @@ from airflow_cleanroomsml.validation import InvalidArgumentError
 from tests.helpers import JOB_ARN, MEMBERSHIP_ID
 
 PREFIX = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{MEMBERSHIP_ID}"
+ACCOUNT_ARN = "arn:aws:cleanrooms-ml:us-east-1:123456789012"
 OTHER_MEMBERSHIP = "99999999-2222-4333-8444-555555555555"
 
 
@@ -205,6 +211,53 @@ BAD_INPUTS = {
             name="x",
         ),
         "membership_identifier",
+    ),
+    "audience model: training dataset ARN of a membership resource": (
+        create(
+            CleanRoomsMLCreateAudienceModelOperator,
+            name="lookalike",
+            training_dataset_arn=f"{PREFIX}/trained-model/m",
+        ),
+        "training_dataset_arn",
+    ),
+    "audience model: training window as a number": (
+        create(
+            CleanRoomsMLCreateAudienceModelOperator,
+            name="lookalike",
+            training_dataset_arn=f"{ACCOUNT_ARN}:training-dataset/t",
+            training_data_start_time=20260101,
+        ),
+        "training_data_start_time",
+    ),
+    "generation job: seed with an unknown key": (
+        create(
+            CleanRoomsMLStartAudienceGenerationJobOperator,
+            name="segment",
+            configured_audience_model_arn=f"{ACCOUNT_ARN}:configured-audience-model/c",
+            seed_audience={"query": "SELECT 1"},
+        ),
+        "seed_audience",
+    ),
+    "export job: size without a type": (
+        create(
+            CleanRoomsMLStartAudienceExportJobOperator,
+            name="export",
+            audience_generation_job_arn=f"{ACCOUNT_ARN}:audience-generation-job/g",
+            audience_size={"value": 1000},
+        ),
+        "audience_size",
+    ),
+    "audience model sensor: ARN with a membership": (
+        wait(CleanRoomsMLAudienceModelSensor, audience_model_arn=f"{PREFIX}/audience-model/a"),
+        "audience_model_arn",
+    ),
+    "audience export sensor: no name": (
+        wait(
+            CleanRoomsMLAudienceExportJobSensor,
+            audience_generation_job_arn=f"{ACCOUNT_ARN}:audience-generation-job/g",
+            name=None,
+        ),
+        "name",
     ),
     "latest model: membership not a UUID": (
         lambda: CleanRoomsMLGetLatestTrainedModelOperator(

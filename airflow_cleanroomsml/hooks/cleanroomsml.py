@@ -196,7 +196,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         :param request: The list call's request in the API's camelCase (filters, parent).
         """
         if kind.list is None or kind.list_key is None:
-            raise ValueError(f"A {kind.name} cannot be listed.")
+            raise ValueError(f"{kind.title}s cannot be listed.")
         return self.paginate(kind.list, kind.list_key, **request)
 
     def paginate(self, operation: str, result_key: str, **request: Any) -> list[dict[str, Any]]:
@@ -212,7 +212,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         :return: True if this call asked for the cancellation, False if it was past cancelling.
         """
         if kind.cancel is None:
-            raise ValueError(f"A {kind.name} cannot be cancelled.")
+            raise ValueError(f"{kind.title}s cannot be cancelled.")
         try:
             self.call(kind.cancel, **reference)
         except self.client.exceptions.ConflictException:
@@ -235,7 +235,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         from botocore.exceptions import ClientError
 
         if kind.delete is None:
-            raise ValueError(f"A {kind.name} cannot be deleted.")
+            raise ValueError(f"{kind.title}s cannot be deleted.")
         try:
             self.call(kind.delete, **reference)
         except ClientError as error:
@@ -337,7 +337,7 @@ class CleanRoomsMLHook(AwsBaseHook):
     ) -> dict[str, Any]:
         """One page of a kind's list call (``page_size`` summaries at most; 100 is the API's maximum)."""
         if kind.list is None:
-            raise ValueError(f"A {kind.name} cannot be listed.")
+            raise ValueError(f"{kind.title}s cannot be listed.")
         return dict(
             await getattr(client, method_name(kind.list))(
                 **request, maxResults=page_size, **({"nextToken": token} if token else {})
@@ -354,7 +354,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         from botocore.exceptions import ClientError
 
         if kind.cancel is None:
-            raise ValueError(f"A {kind.name} cannot be cancelled.")
+            raise ValueError(f"{kind.title}s cannot be cancelled.")
         try:
             await getattr(client, method_name(kind.cancel))(**reference)
         except ClientError as error:

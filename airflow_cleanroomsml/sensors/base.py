@@ -139,7 +139,7 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
                 )
         if cancel_on_kill and self.kind.cancel is None:
             raise InvalidArgumentError(
-                f"cancel_on_kill=True is not valid: a {self.kind.name} cannot be cancelled."
+                f"cancel_on_kill=True is not valid: {self.kind.title}s cannot be cancelled."
             )
         self._wait: JobWait | None = None
         self._concluded = False

@@ -74,3 +74,27 @@ def test_training_then_scoring_run_end_to_end(monkeypatch, airflow_db, cleanroom
     for kind, key in cleanroomsml_emulator.resources():
         statuses[kind].append(cleanroomsml_emulator.job_status(key))
     assert all(status == "ACTIVE" for found in statuses.values() for status in found), statuses
+
+
+LOOKALIKE = Path(__file__).parent / "dags" / "example_cleanroomsml_lookalike.py"
+
+
+def test_lookalike_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml_emulator):
+    from airflow_cleanroomsml.testing.kinds import CONFIGURED_AUDIENCE_MODELS
+
+    monkeypatch.setenv("CLEANROOMSML_EXAMPLE_POLL_SECONDS", "1")
+    spec = importlib.util.spec_from_file_location("example_cleanroomsml_lookalike", LOOKALIKE)
+    lookalike = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lookalike)
+    configured = cleanroomsml_emulator.register(
+        CONFIGURED_AUDIENCE_MODELS, ["ACTIVE"], configuredAudienceModelArn=lookalike.CONFIGURED_AUDIENCE_MODEL
+    )
+
+    assert state_of(lookalike.lookalike.test()) == "success"
+    calls = cleanroomsml_emulator.calls
+    assert (calls["CreateAudienceModel"], calls["StartAudienceGenerationJob"]) == (1, 1)
+    assert calls["StartAudienceExportJob"] == len(lookalike.SEGMENT_SIZES)
+    (model,) = [key for kind, key in cleanroomsml_emulator.resources() if kind == "audience model"]
+    from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
+
+    assert CleanRoomsMLHook().get_configured_audience_model(configured)["audienceModelArn"] == model

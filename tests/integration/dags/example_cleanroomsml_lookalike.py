@@ -1,0 +1,1 @@
+../../../example_dags/example_cleanroomsml_lookalike.py
