@@ -65,6 +65,21 @@ def not_listed(kind: JobKind, label: str) -> Exception:
     )
 
 
+def refresh_off_the_loop(credentials: Any) -> None:
+    """Make refreshable aiobotocore credentials call their synchronous refresh in a worker thread."""
+    import asyncio
+    import inspect
+
+    refresh = getattr(credentials, "_refresh_using", None)
+    if refresh is None or inspect.iscoroutinefunction(refresh):
+        return
+
+    async def refresh_in_a_thread() -> Any:
+        return await asyncio.to_thread(refresh)
+
+    credentials._refresh_using = refresh_in_a_thread
+
+
 def _find(
     kind: JobKind, summaries: list[dict[str, Any]], reference: Mapping[str, Any]
 ) -> dict[str, Any] | None:
@@ -104,6 +119,19 @@ class CleanRoomsMLHook(AwsBaseHook):
     def waiter_path(self) -> os.PathLike[str] | None:
         """This package's custom waiters; the Amazon hook would only look inside its own package."""
         return WAITERS_FILE
+
+    def get_session(self, region_name: str | None = None, deferrable: bool = False) -> Any:
+        """
+        The Amazon hook's session; for an asynchronous client, one whose credentials refresh off the loop.
+
+        An assume-role connection refreshes its credentials with a synchronous STS call, which
+        aiobotocore makes on the event loop: every wait in the triggerer stalls while STS answers
+        (upstream #53359). Here the refresh runs in a worker thread, and the loop goes on.
+        """
+        session = super().get_session(region_name=region_name, deferrable=deferrable)
+        if deferrable:
+            refresh_off_the_loop(getattr(session, "_credentials", None))
+        return session
 
     @property
     def client(self) -> CleanRoomsMLClient:

@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reset-every", type=int, default=0, help="reset the connection on every Nth call")
     parser.add_argument("--stall-every", type=int, default=0, help="stall every Nth call for --stall-seconds")
     parser.add_argument("--stall-seconds", type=float, default=2.0, help="how long a stalled call waits")
+    parser.add_argument("--sts-latency", type=float, default=0.0, help="seconds STS AssumeRole takes")
+    parser.add_argument(
+        "--credential-lifetime", type=float, default=3600.0, help="seconds assumed-role credentials last"
+    )
     parser.add_argument(
         "--job",
         type=_statuses,
@@ -63,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         reset_every=args.reset_every,
         stall_every=args.stall_every,
         stall_seconds=args.stall_seconds,
+        sts_latency=args.sts_latency,
     )
     emulator = CleanRoomsMLEmulator(
         host=args.host,
@@ -72,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         step_seconds=args.step_seconds,
         reads_to_active=args.reads_to_active,
         faults=faults,
+        credential_lifetime=args.credential_lifetime,
     )
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

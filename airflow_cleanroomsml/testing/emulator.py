@@ -91,6 +91,7 @@ class Faults:
     :param stall_every: Answer every Nth call only after ``stall_seconds``, so a client with a
         shorter ``read_timeout`` times out; 0 for never.
     :param stall_seconds: How long a stalled call waits before answering.
+    :param sts_latency: Seconds STS takes to answer (a slow credential refresh).
     """
 
     throttle_every: int = 0
@@ -100,6 +101,7 @@ class Faults:
     reset_every: int = 0
     stall_every: int = 0
     stall_seconds: float = 2.0
+    sts_latency: float = 0.0
 
 
 @dataclass
@@ -679,6 +681,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, calls)  # for tests and benchmarks that run the emulator as a process
             return
         if method == "POST" and not segments and b"Action=AssumeRole" in raw_body:
+            time.sleep(self.state.faults.sts_latency)
             self._assume_role()
             return
         if method == "POST" and not segments and b"Action=GetCallerIdentity" in raw_body:

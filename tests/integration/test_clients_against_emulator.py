@@ -193,3 +193,32 @@ def test_expired_credentials_are_refused_like_aws_does(monkeypatch):
             client.get_trained_model_inference_job(
                 membershipIdentifier=emulator.membership_id, trainedModelInferenceJobArn=arn
             )
+
+
+def test_assumed_role_credentials_refresh_off_the_event_loop(monkeypatch):
+    """The refresh's STS call runs in a worker thread: the loop goes on while STS answers."""
+    import inspect
+
+    with CleanRoomsMLEmulator(credential_lifetime=3600) as emulator:
+        assume_role_connection(emulator, monkeypatch)
+        credentials = CleanRoomsMLHook().get_session(deferrable=True)._credentials
+        assert inspect.iscoroutinefunction(credentials._refresh_using)
+        emulator.faults.sts_latency = 0.3
+
+        async def refresh_while_the_loop_ticks() -> tuple[dict, int]:
+            ticks = 0
+
+            async def tick():
+                nonlocal ticks
+                while True:
+                    ticks += 1
+                    await asyncio.sleep(0.01)
+
+            ticker = asyncio.create_task(tick())
+            metadata = await credentials._refresh_using()
+            ticker.cancel()
+            return metadata, ticks
+
+        metadata, ticks = asyncio.run(refresh_while_the_loop_ticks())
+    assert metadata["access_key"].startswith("ASIA")
+    assert ticks > 10, "the loop kept running through the 0.3 s STS call"
