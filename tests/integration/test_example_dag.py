@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -56,24 +57,50 @@ def test_wait_for_existing_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml
 
 
 PIPELINE = Path(__file__).parent / "dags" / "example_cleanroomsml_pipeline.py"
+AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
 
 
-def test_training_then_scoring_run_end_to_end(monkeypatch, airflow_db, cleanroomsml_emulator):
+def load_pipeline(monkeypatch):
     monkeypatch.setenv("CLEANROOMSML_EXAMPLE_POLL_SECONDS", "1")
     spec = importlib.util.spec_from_file_location("example_cleanroomsml_pipeline", PIPELINE)
     pipeline = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(pipeline)
+    return pipeline
 
+
+@pytest.mark.xfail(
+    AIRFLOW_3_0,
+    reason="Airflow 3.0's dag.test() does not activate a DAG's assets (a DAG processor does), so a task "
+    "with an Asset outlet fails with AirflowInactiveAssetInInletOrOutletException",
+    strict=True,
+)
+def test_training_runs_end_to_end_and_updates_the_model_asset(monkeypatch, airflow_db, cleanroomsml_emulator):
+    pipeline = load_pipeline(monkeypatch)
     assert state_of(pipeline.training.test()) == "success"
+    calls = cleanroomsml_emulator.calls
+    assert (calls["CreateMLInputChannel"], calls["CreateTrainedModel"]) == (1, 1)
+    (model,) = [key for kind, key in cleanroomsml_emulator.resources() if kind == "trained model"]
+    assert cleanroomsml_emulator.job_status(model) == "ACTIVE"
+
+
+def test_scoring_runs_end_to_end_on_the_newest_active_model(monkeypatch, airflow_db, cleanroomsml_emulator):
+    from airflow_cleanroomsml.testing.kinds import TRAINED_MODELS
+
+    pipeline = load_pipeline(monkeypatch)
+    cleanroomsml_emulator.register(TRAINED_MODELS, ["ACTIVE"], name=pipeline.MODEL_NAME)
+    newest = cleanroomsml_emulator.register(TRAINED_MODELS, ["ACTIVE"], name=pipeline.MODEL_NAME)
+    cleanroomsml_emulator.register(TRAINED_MODELS, ["CREATE_IN_PROGRESS"], name=pipeline.MODEL_NAME)
+
     assert state_of(pipeline.scoring.test()) == "success"
     calls = cleanroomsml_emulator.calls
-    assert calls["CreateTrainedModel"] == 1
-    assert (calls["CreateMLInputChannel"], calls["StartTrainedModelInferenceJob"]) == (2, 1)
+    assert (calls["CreateMLInputChannel"], calls["StartTrainedModelInferenceJob"]) == (1, 1)
     assert calls["StartTrainedModelExportJob"] == 1
-    statuses = {kind: [] for kind, _ in cleanroomsml_emulator.resources()}
-    for kind, key in cleanroomsml_emulator.resources():
-        statuses[kind].append(cleanroomsml_emulator.job_status(key))
-    assert all(status == "ACTIVE" for found in statuses.values() for status in found), statuses
+    jobs = [key for kind, key in cleanroomsml_emulator.resources() if kind.endswith("job")]
+    assert all(cleanroomsml_emulator.job_status(key) == "ACTIVE" for key in jobs), jobs
+    from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
+
+    (job,) = CleanRoomsMLHook().list_trained_model_inference_jobs(cleanroomsml_emulator.membership_id)
+    assert job["trainedModelArn"] == newest, "scored with the newest ACTIVE model"
 
 
 LOOKALIKE = Path(__file__).parent / "dags" / "example_cleanroomsml_lookalike.py"

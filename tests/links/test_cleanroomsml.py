@@ -37,7 +37,27 @@ def test_membership_link_for_each_partition(partition, region, url):
     assert link == url
 
 
-def test_link_is_registered_in_provider_info():
+def test_links_are_registered_in_provider_info():
     assert get_provider_info()["extra-links"] == [
-        "airflow_cleanroomsml.links.cleanroomsml.CleanRoomsMLMembershipLink"
+        "airflow_cleanroomsml.links.cleanroomsml.CleanRoomsMLMembershipLink",
+        "airflow_cleanroomsml.links.cleanroomsml.CleanRoomsMLConsoleLink",
+    ]
+
+
+def test_account_scoped_resources_link_to_the_console_in_their_region():
+    from airflow_cleanroomsml.links.cleanroomsml import CleanRoomsMLConsoleLink
+    from airflow_cleanroomsml.operators.cleanroomsml import (
+        CleanRoomsMLCreateAudienceModelOperator,
+        CleanRoomsMLCreateTrainedModelOperator,
+    )
+
+    link = CleanRoomsMLConsoleLink().format_link(
+        region_name="eu-west-1", aws_domain=BaseAwsLink.get_aws_domain("aws")
+    )
+    assert link == "https://console.aws.amazon.com/cleanrooms/home?region=eu-west-1"
+    assert [type(link) for link in CleanRoomsMLCreateAudienceModelOperator.operator_extra_links] == [
+        CleanRoomsMLConsoleLink
+    ]
+    assert [type(link) for link in CleanRoomsMLCreateTrainedModelOperator.operator_extra_links] == [
+        CleanRoomsMLMembershipLink
     ]
