@@ -6,9 +6,11 @@ The project's set-up commands; needs only Python 3.11+ and pip.
     python3 tasks.py lock      # re-resolve requirements/dev.lock after changing dependencies
     python3 tasks.py mwaa VERSION [pytest args]
                                # install the built wheel as MWAA would, under MWAA's constraint files
-                               # for Airflow VERSION (2.11.0, 3.0.6, 3.3.1; read from ../shared/mwaa),
+                               # for Airflow VERSION (every constraints-VERSION.txt in ../shared/mwaa),
                                # or the newest releases unconstrained (VERSION=latest), then check
                                # `airflow providers ...` and run the tests against the installed wheel
+    python3 tasks.py mwaa-versions
+                               # the MWAA versions whose constraint files ../shared/mwaa holds
 
 Installs use uv (installed into .venv by pip) from the lock file, with bytecode compiled: these
 machines set PYTHONDONTWRITEBYTECODE=1, and Airflow imports twice as slowly from source.
@@ -57,12 +59,16 @@ def install() -> None:
     run(*uv, "install", "--quiet", "--python", PYTHON, "--compile-bytecode", "--no-deps", "-e", ROOT)
 
 
+PARALLEL = ("-n", "3")
+"""pytest-xdist workers: the tests mostly wait on reads and DAG runs, so three share two cores well."""
+
+
 def test() -> None:
     install()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy")
-    run(PYTHON, "-m", "pytest", *sys.argv[2:])
+    run(PYTHON, "-m", "pytest", *PARALLEL, *sys.argv[2:])
 
 
 def example() -> None:
@@ -83,7 +89,7 @@ def mwaa() -> None:
     """Install the wheel the way an MWAA requirements.txt would, check Airflow sees it, run the tests."""
     if len(sys.argv) < 3:
         sys.exit(
-            "usage: python3 tasks.py mwaa VERSION [pytest args]   (VERSION: 2.11.0, 3.0.6, 3.3.1 or latest)"
+            f"usage: python3 tasks.py mwaa VERSION [pytest args]   (VERSION: {', '.join(mwaa_versions())} or latest)"
         )
     version, pytest_args = sys.argv[2], sys.argv[3:]
     bootstrap()
@@ -95,7 +101,7 @@ def mwaa() -> None:
     target = ROOT / ".venvs" / f"mwaa-{version}"
     shutil.rmtree(target, ignore_errors=True)
     run(PYTHON, "-m", "uv", "venv", "--quiet", "--python", sys.executable, target)
-    lines = [str(wheel), "pytest", "jsonschema"]
+    lines = [str(wheel), "pytest", "pytest-xdist", "jsonschema"]
     if version != "latest":
         constraints = [
             MWAA_CONSTRAINTS / f"constraints-{version}.txt",
@@ -144,10 +150,30 @@ def mwaa() -> None:
         for folder in ("tests", "example_dags"):
             shutil.copytree(ROOT / folder, Path(scratch) / folder, symlinks=True)
         shutil.copy(ROOT / "pyproject.toml", scratch)
-        subprocess.run([str(python), "-m", "pytest", *pytest_args], cwd=scratch, check=True)
+        subprocess.run([str(python), "-m", "pytest", *PARALLEL, *pytest_args], cwd=scratch, check=True)
 
 
-COMMANDS = {"test": test, "example": example, "lock": lock, "install": install, "mwaa": mwaa}
+def mwaa_versions() -> list[str]:
+    """The MWAA versions whose constraint files are found (``constraints-VERSION.txt``), oldest first."""
+    found = [
+        path.name.removeprefix("constraints-").removesuffix(".txt")
+        for path in MWAA_CONSTRAINTS.glob("constraints-*.txt")
+    ]
+    return sorted(found, key=lambda version: tuple(int(part) for part in version.split(".")))
+
+
+def print_mwaa_versions() -> None:
+    print(" ".join(mwaa_versions()))
+
+
+COMMANDS = {
+    "test": test,
+    "example": example,
+    "lock": lock,
+    "install": install,
+    "mwaa": mwaa,
+    "mwaa-versions": print_mwaa_versions,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
