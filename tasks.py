@@ -88,9 +88,8 @@ def lock() -> None:
 def mwaa() -> None:
     """Install the wheel the way an MWAA requirements.txt would, check Airflow sees it, run the tests."""
     if len(sys.argv) < 3:
-        sys.exit(
-            f"usage: python3 tasks.py mwaa VERSION [pytest args]   (VERSION: {', '.join(mwaa_versions())} or latest)"
-        )
+        versions = ", ".join(mwaa_versions())
+        sys.exit(f"usage: python3 tasks.py mwaa VERSION [pytest args]   (VERSION: {versions} or latest)")
     version, pytest_args = sys.argv[2], sys.argv[3:]
     bootstrap()
     dist = ROOT / "build" / "wheel"
