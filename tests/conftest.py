@@ -43,3 +43,7 @@ def airflow_db() -> Path:
         [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, timeout=600
     )
     return _AIRFLOW_HOME
+
+
+# The deployment tier starts PostgreSQL and Airflow's components: only `python3 tasks.py deployment` runs it.
+collect_ignore = [] if os.environ.get("CLEANROOMSML_DEPLOYMENT") else ["deployment"]

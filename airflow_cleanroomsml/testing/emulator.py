@@ -165,6 +165,7 @@ class _State:
     routes: list[tuple[str, list[str], str]]
     resources: dict[str, _Resource] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
+    calls_by_client: Counter[tuple[str, str]] = field(default_factory=Counter)
     total_calls: int = 0
     credential_lifetime: float = 3600.0
     reads_to_active: int | None = None
@@ -331,10 +332,20 @@ class CleanRoomsMLEmulator:
         with self._state.lock:
             return Counter(self._state.calls)
 
+    @property
+    def calls_by_client(self) -> Counter[tuple[str, str]]:
+        """
+        Calls received, by operation and by the client that made them: ``aiobotocore`` (a trigger,
+        in the triggerer) or ``botocore`` (a worker, or any synchronous code) (a copy).
+        """
+        with self._state.lock:
+            return Counter(self._state.calls_by_client)
+
     def reset_calls(self) -> None:
         """Forget the calls counted so far (fault counting starts again too)."""
         with self._state.lock:
             self._state.calls.clear()
+            self._state.calls_by_client.clear()
             self._state.total_calls = 0
 
     def fail_next(self, operation: str, code: str, times: int = 1, after: int = 0) -> None:
@@ -695,8 +706,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         operation, labels = matched
         state = self.state
+        agent = self.headers.get("User-Agent", "")
+        client = "aiobotocore" if "aiobotocore" in agent else "botocore" if "Botocore" in agent else "other"
         with state.lock:
             state.calls[operation] += 1
+            state.calls_by_client[operation, client] += 1
             state.total_calls += 1
             fault = _injected_fault(state, operation)
             call, faults = state.total_calls, state.faults

@@ -1,0 +1,212 @@
+"""
+The provider deployed as MWAA runs it: PostgreSQL, and Airflow's scheduler, triggerer and API server
+(webserver on Airflow 2) and dag-processor as separate processes, LocalExecutor, the emulator as
+the service. Triggers go through the database to whichever triggerer is alive; tasks are killed
+and marked failed as users do.
+
+Run by ``python3 tasks.py deployment VERSION`` (CI does, for Airflow 3.3 and MWAA's 2.11.0).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from airflow_cleanroomsml.testing import CleanRoomsMLEmulator
+from tests.deployment.cluster import Airflow, Postgres, wait_until
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("CLEANROOMSML_DEPLOYMENT"), reason="the deployment tier: python3 tasks.py deployment"
+)
+
+START, GET, LIST, CANCEL = (
+    "StartTrainedModelInferenceJob",
+    "GetTrainedModelInferenceJob",
+    "ListTrainedModelInferenceJobs",
+    "CancelTrainedModelInferenceJob",
+)
+SECRET = "deployment-secret-3c9f1e"
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with CleanRoomsMLEmulator(step_seconds=1) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def deployment(emulator):
+    root = Path(tempfile.mkdtemp(prefix="cleanroomsml-deployment-"))
+    database = Postgres(Path(tempfile.mkdtemp(prefix="cleanroomsml-postgres-"))).start()
+    start = pendulum.now("UTC").start_of("hour").subtract(hours=3)
+    airflow = Airflow(
+        Path(sys.executable),
+        root / "airflow",
+        database,
+        {
+            **emulator.airflow_env("aws_default"),
+            "AIRFLOW_VAR_SCORING_TOKEN": SECRET,
+            "CLEANROOMSML_DEPLOY_START": start.isoformat(),
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        },
+    )
+    try:
+        airflow.migrate().start_all()
+        wait_until(lambda: _dags_known(airflow), 180, "the DAGs to be parsed")
+        yield airflow
+    finally:
+        airflow.stop_all()
+        database.stop()
+
+
+def _dags_known(airflow: Airflow) -> bool:
+    rows = airflow.database.query("SELECT dag_id FROM dag WHERE dag_id LIKE 'deploy_%%'")
+    return len(rows) == 4
+
+
+def unpause(airflow: Airflow, dag_id: str) -> None:
+    airflow.api("PATCH", f"/dags/{dag_id}", {"is_paused": False})
+
+
+def finished(airflow: Airflow, dag_id: str, run_id: str):
+    return lambda: (
+        airflow.run_state(dag_id, run_id) in ("success", "failed") and airflow.run_state(dag_id, run_id)
+    )
+
+
+def test_a_scheduled_dag_with_catchup_starts_one_job_a_run_and_defers_every_wait(deployment, emulator):
+    emulator.reset_calls()
+    unpause(deployment, "deploy_catchup")
+    runs = wait_until(
+        lambda: (
+            (
+                rows := deployment.database.query(
+                    "SELECT run_id, state FROM dag_run WHERE dag_id = 'deploy_catchup' ORDER BY logical_date"
+                )
+            )
+            and len(rows) == 3
+            and all(state in ("success", "failed") for _, state in rows)
+            and rows
+        ),
+        300,
+        "three catchup runs to finish",
+    )
+    assert [state for _, state in runs] == ["success"] * 3, deployment.logs()
+    calls = emulator.calls_by_client
+    assert calls[START, "botocore"] == 3, "exactly one job a run"
+    # Every wait ran in the triggerer (aiobotocore); a worker made one List a run (for an earlier
+    # try's job) before its Start, and one Get a run after resuming, for the final description.
+    assert (calls[LIST, "botocore"], calls[GET, "botocore"]) == (3, 3)
+    assert calls[GET, "aiobotocore"] + calls[LIST, "aiobotocore"] >= 1, (
+        "the triggerer read them (sweeps share)"
+    )
+    descriptions = deployment.database.query(
+        "SELECT count(*) FROM xcom WHERE dag_id = 'deploy_catchup' AND key = 'trained_model_inference_job'"
+    )
+    assert descriptions == [(3,)], "every run's final description is in XCom"
+
+
+def test_a_triggerer_killed_mid_wait_is_replaced_and_the_wait_finishes(deployment, emulator):
+    emulator.reset_calls()
+    emulator.script_next_start(["CREATE_PENDING", *["CREATE_IN_PROGRESS"] * 12, "ACTIVE"])
+    unpause(deployment, "deploy_triggerer_restart")
+    run_id = deployment.trigger("deploy_triggerer_restart")
+    wait_until(
+        lambda: (
+            deployment.task_state("deploy_triggerer_restart", run_id, "start") == "deferred"
+            and emulator.calls[GET] >= 2
+        ),
+        180,
+        "the start task to defer and its trigger to read",
+    )
+    ((trigger_id, kwargs_before),) = deployment.database.query(
+        "SELECT id, kwargs FROM trigger WHERE id = "
+        "(SELECT trigger_id FROM task_instance WHERE dag_id = %s AND run_id = %s)",
+        "deploy_triggerer_restart",
+        run_id,
+    )
+    deployment.kill("triggerer", signal.SIGKILL)
+    reads_at_kill = emulator.calls[GET]
+    deployment.start("triggerer")
+
+    assert (
+        wait_until(finished(deployment, "deploy_triggerer_restart", run_id), 300, "the run to finish")
+        == "success"
+    )
+    assert emulator.calls[START] == 1, "the job was started once"
+    assert emulator.calls[GET] > reads_at_kill, "the new triggerer went on reading"
+    history = deployment.database.query("SELECT count(*) FROM trigger WHERE id = %s", trigger_id)
+    assert history == [(0,)], "the same trigger, with the same serialized deadline, fired and was cleaned up"
+    assert kwargs_before, "the trigger was in the database for the new triggerer to find"
+
+
+def test_a_worker_killed_mid_task_is_retried_and_the_retry_reattaches(deployment, emulator):
+    emulator.reset_calls()
+    emulator.script_next_start(["CREATE_PENDING", *["CREATE_IN_PROGRESS"] * 8, "ACTIVE"])
+    unpause(deployment, "deploy_worker_killed")
+    run_id = deployment.trigger("deploy_worker_killed")
+    pid = wait_until(
+        lambda: (
+            emulator.calls[START] == 1
+            and emulator.calls[GET] >= 1
+            and (
+                rows := deployment.database.query(
+                    "SELECT pid FROM task_instance WHERE dag_id = %s AND run_id = %s AND state = 'running'",
+                    "deploy_worker_killed",
+                    run_id,
+                )
+            )
+            and rows[0][0]
+        ),
+        180,
+        "the task to start the job and wait on it in its worker",
+    )
+    os.kill(pid, signal.SIGKILL)  # the task's own process, under the scheduler this test started
+
+    assert (
+        wait_until(finished(deployment, "deploy_worker_killed", run_id), 300, "the run to finish")
+        == "success"
+    )
+    assert emulator.calls[START] == 1, "the retry reattached to the job its first try started"
+    tries = deployment.database.query(
+        "SELECT try_number FROM task_instance WHERE dag_id = %s AND run_id = %s",
+        "deploy_worker_killed",
+        run_id,
+    )
+    assert tries == [(2,)], "it was the retry that finished"
+
+
+def test_a_deferred_task_marked_failed_through_the_api(deployment, emulator):
+    emulator.reset_calls()
+    emulator.script_next_start(["CREATE_PENDING", "CREATE_IN_PROGRESS"])  # runs until cancelled
+    unpause(deployment, "deploy_mark_failed")
+    run_id = deployment.trigger("deploy_mark_failed")
+    wait_until(
+        lambda: (
+            deployment.task_state("deploy_mark_failed", run_id, "start") == "deferred"
+            and emulator.calls[GET] >= 1
+        ),
+        180,
+        "the start task to defer",
+    )
+    body = {"new_state": "failed"} if deployment.major >= 3 else {"new_state": "failed", "dry_run": False}
+    deployment.api("PATCH", f"/dags/deploy_mark_failed/dagRuns/{run_id}/taskInstances/start", body)
+
+    assert deployment.task_state("deploy_mark_failed", run_id, "start") == "failed"
+    from importlib.metadata import version
+
+    if tuple(int(part) for part in version("apache-airflow").split(".")[:2]) >= (3, 3):
+        # Airflow 3.3 tells the trigger its task was killed (BaseTrigger.on_kill): the job is cancelled.
+        wait_until(lambda: emulator.calls[CANCEL] == 1, 60, "the trigger to cancel the job")
+    else:
+        # Earlier versions never tell a trigger (the README says so): the job is left running.
+        time.sleep(10)
+        assert emulator.calls[CANCEL] == 0
