@@ -11,6 +11,11 @@ The project's set-up commands; needs only Python 3.11+ and pip.
                                # `airflow providers ...` and run the tests against the installed wheel
     python3 tasks.py mwaa-versions
                                # the MWAA versions whose constraint files ../shared/mwaa holds
+    python3 tasks.py deployment dev|VERSION [pytest args]
+                               # the deployment tier: PostgreSQL, scheduler, triggerer, API server /
+                               # webserver, dag-processor as separate processes (dev: .venv; VERSION:
+                               # the wheel under MWAA's constraints); needs Debian's postgresql
+                               # and chromium
 
 Installs use uv (installed into .venv by pip) from the lock file, with bytecode compiled: these
 machines set PYTHONDONTWRITEBYTECODE=1, and Airflow imports twice as slowly from source.
@@ -85,12 +90,12 @@ def lock() -> None:
     )  # fmt: skip
 
 
-def mwaa() -> None:
-    """Install the wheel the way an MWAA requirements.txt would, check Airflow sees it, run the tests."""
-    if len(sys.argv) < 3:
-        versions = ", ".join(mwaa_versions())
-        sys.exit(f"usage: python3 tasks.py mwaa VERSION [pytest args]   (VERSION: {versions} or latest)")
-    version, pytest_args = sys.argv[2], sys.argv[3:]
+def mwaa_environment(version: str, extra: tuple[str, ...] = ()) -> Path:
+    """
+    Build the wheel and install it into .venvs/mwaa-VERSION as an MWAA requirements.txt would.
+
+    :return: The environment's Python.
+    """
     bootstrap()
     dist = ROOT / "build" / "wheel"
     shutil.rmtree(dist, ignore_errors=True)
@@ -100,7 +105,7 @@ def mwaa() -> None:
     target = ROOT / ".venvs" / f"mwaa-{version}"
     shutil.rmtree(target, ignore_errors=True)
     run(PYTHON, "-m", "uv", "venv", "--quiet", "--python", sys.executable, target)
-    lines = [str(wheel), "pytest", "pytest-xdist", "jsonschema"]
+    lines = [str(wheel), "pytest", "pytest-xdist", "jsonschema", *extra]
     if version != "latest":
         constraints = [
             MWAA_CONSTRAINTS / f"constraints-{version}.txt",
@@ -126,7 +131,23 @@ def mwaa() -> None:
         "-r",
         requirements,
     )
+    return python
 
+
+def copy_tests(scratch: Path) -> None:
+    """Copy the tests (and example DAGs) to ``scratch``, so that they import the installed wheel."""
+    for folder in ("tests", "example_dags"):
+        shutil.copytree(ROOT / folder, scratch / folder, symlinks=True)
+    shutil.copy(ROOT / "pyproject.toml", scratch)
+
+
+def mwaa() -> None:
+    """Install the wheel the way an MWAA requirements.txt would, check Airflow sees it, run the tests."""
+    if len(sys.argv) < 3:
+        versions = ", ".join(mwaa_versions())
+        sys.exit(f"usage: python3 tasks.py mwaa VERSION [pytest args]   (VERSION: {versions} or latest)")
+    version, pytest_args = sys.argv[2], sys.argv[3:]
+    python = mwaa_environment(version)
     with tempfile.TemporaryDirectory(prefix="cleanroomsml-mwaa-") as scratch:
         env = {
             **os.environ,
@@ -145,11 +166,32 @@ def mwaa() -> None:
             if expected not in output:
                 sys.exit(f"`airflow providers {listing}` does not show {expected}")
             print(f"`airflow providers {listing}` shows {expected}")
-        # The tests run from a copy, so that they import the installed wheel, not this checkout.
-        for folder in ("tests", "example_dags"):
-            shutil.copytree(ROOT / folder, Path(scratch) / folder, symlinks=True)
-        shutil.copy(ROOT / "pyproject.toml", scratch)
+        copy_tests(Path(scratch))
         subprocess.run([str(python), "-m", "pytest", *PARALLEL, *pytest_args], cwd=scratch, check=True)
+
+
+def deployment() -> None:
+    """
+    Run the deployment tier: PostgreSQL and Airflow's components as separate processes.
+
+    ``dev`` runs it in .venv (the development lock); an MWAA version, against the wheel installed
+    under that version's constraint files. Needs PostgreSQL's server binaries (Debian: postgresql)
+    and, for the browser check, Chromium (Debian: chromium).
+    """
+    if len(sys.argv) < 3:
+        sys.exit("usage: python3 tasks.py deployment dev|VERSION [pytest args]")
+    version, pytest_args = sys.argv[2], sys.argv[3:]
+    env = {**os.environ, "CLEANROOMSML_DEPLOYMENT": "1"}
+    if version == "dev":
+        install()
+        run(PYTHON, "-m", "pytest", "tests/deployment", *pytest_args, env=env)
+        return
+    python = mwaa_environment(version, extra=("psycopg2-binary", "asyncpg"))
+    with tempfile.TemporaryDirectory(prefix="cleanroomsml-deployment-tests-") as scratch:
+        copy_tests(Path(scratch))
+        subprocess.run(
+            [str(python), "-m", "pytest", "tests/deployment", *pytest_args], cwd=scratch, check=True, env=env
+        )
 
 
 def mwaa_versions() -> list[str]:
@@ -172,6 +214,7 @@ COMMANDS = {
     "install": install,
     "mwaa": mwaa,
     "mwaa-versions": print_mwaa_versions,
+    "deployment": deployment,
 }
 
 if __name__ == "__main__":

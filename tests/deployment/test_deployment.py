@@ -14,6 +14,7 @@ import signal
 import sys
 import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import pendulum
@@ -33,6 +34,20 @@ START, GET, LIST, CANCEL = (
     "CancelTrainedModelInferenceJob",
 )
 SECRET = "deployment-secret-3c9f1e"
+MEMBERSHIP_ID = "00000000-0000-4000-8000-000000000001"
+AIRFLOW_2 = version("apache-airflow").startswith("2.")
+CHROMIUM = os.environ.get("CLEANROOMSML_CHROMIUM", "/usr/bin/chromium")
+# Root in CI needs --no-sandbox; a closed network wants no background connections.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +104,7 @@ def test_a_scheduled_dag_with_catchup_starts_one_job_a_run_and_defers_every_wait
         lambda: (
             (
                 rows := deployment.database.query(
-                    "SELECT run_id, state FROM dag_run WHERE dag_id = 'deploy_catchup' ORDER BY logical_date"
+                    "SELECT run_id, state FROM dag_run WHERE dag_id = 'deploy_catchup' ORDER BY run_id"
                 )
             )
             and len(rows) == 3
@@ -112,6 +127,50 @@ def test_a_scheduled_dag_with_catchup_starts_one_job_a_run_and_defers_every_wait
         "SELECT count(*) FROM xcom WHERE dag_id = 'deploy_catchup' AND key = 'trained_model_inference_job'"
     )
     assert descriptions == [(3,)], "every run's final description is in XCom"
+
+
+@pytest.mark.skipif(AIRFLOW_2, reason="the browser check is against Airflow 3's API server UI")
+def test_the_ui_shows_the_membership_link_and_masks_the_secret(deployment):
+    """In a real browser (Debian's Chromium, driven by Playwright): what a user sees of a finished run."""
+    from urllib.parse import quote
+
+    from playwright.sync_api import sync_playwright
+
+    ((run_id,),) = deployment.database.query(
+        "SELECT run_id FROM dag_run WHERE dag_id = 'deploy_catchup' AND state = 'success' "
+        "ORDER BY run_id LIMIT 1"
+    )
+    task_page = (
+        f"http://127.0.0.1:{deployment.port}/dags/deploy_catchup/runs/{quote(run_id, safe='')}/tasks/start"
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        try:
+            page.goto(task_page)  # the Logs tab
+            page.get_by_text("Started trained model inference job").first.wait_for(timeout=60_000)
+            log = page.content()
+            page.goto(f"{task_page}/details")  # Airflow 3's UI lists extra links on the Details tab
+            link = page.get_by_role("link", name="AWS Clean Rooms Membership")
+            link.wait_for(timeout=60_000)
+            href = link.get_attribute("href")
+            page.goto(f"{task_page}/rendered_templates")
+            page.get_by_text("environment").first.wait_for(timeout=60_000)
+            shown = page.content()
+        except Exception:
+            page.screenshot(path=str(deployment.home / "browser.png"), full_page=True)
+            (deployment.home / "browser.html").write_text(page.content())
+            raise
+        finally:
+            browser.close()
+    assert (
+        href
+        == f"https://console.aws.amazon.com/cleanrooms/home?region=us-east-1#/memberships/{MEMBERSHIP_ID}"
+    )
+    assert SECRET not in log
+    assert SECRET not in shown
+    assert "***" in shown, "the sensitive value is shown masked"
+    assert "batch" in shown, "the ordinary value is shown as written"
 
 
 def test_a_triggerer_killed_mid_wait_is_replaced_and_the_wait_finishes(deployment, emulator):
@@ -201,8 +260,6 @@ def test_a_deferred_task_marked_failed_through_the_api(deployment, emulator):
     deployment.api("PATCH", f"/dags/deploy_mark_failed/dagRuns/{run_id}/taskInstances/start", body)
 
     assert deployment.task_state("deploy_mark_failed", run_id, "start") == "failed"
-    from importlib.metadata import version
-
     if tuple(int(part) for part in version("apache-airflow").split(".")[:2]) >= (3, 3):
         # Airflow 3.3 tells the trigger its task was killed (BaseTrigger.on_kill): the job is cancelled.
         wait_until(lambda: emulator.calls[CANCEL] == 1, 60, "the trigger to cancel the job")

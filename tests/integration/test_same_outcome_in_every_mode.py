@@ -97,7 +97,8 @@ def run(emulator, tmp_path, mode: str, name: str, soft_fail: bool, cancel: bool)
     dags = importlib.import_module("tests.integration.dags.cleanroomsml_test_dags")
     dag = getattr(
         dags,
-        f"cleanroomsml_outcome_{mode}_{'soft' if soft_fail else 'hard'}_{'cancel' if cancel else 'keep'}",
+        f"cleanroomsml_outcome_{mode}_{'soft' if soft_fail else 'hard'}_{'cancel' if cancel else 'keep'}"
+        + ("_patient" if name == "never found" else ""),
     )
     dag_run = dag.test(run_conf={"job_arn": arn, "out": str(out)})
     task_state = dag_run.get_task_instance("wait").state
@@ -118,4 +119,10 @@ def test_the_same_situation_ends_the_same_way_in_every_mode(
         assert text == outcomes["poke"][1], f"{mode} says it otherwise than poke"
         assert calls["CancelTrainedModelInferenceJob"] == cancels, mode
         reads = calls["GetTrainedModelInferenceJob"] + calls["ListTrainedModelInferenceJobs"]
-        assert abs(reads - sum(outcomes["poke"][2][op] for op in ("GetTrainedModelInferenceJob",))) <= 1, mode
+        poke_reads = outcomes["poke"][2]["GetTrainedModelInferenceJob"]
+        if name == "timeout":
+            # A fixed time window: each reschedule costs the scheduler's turn-around, so a loaded
+            # machine fits fewer reads in it, never more than one per poke_interval.
+            assert 1 <= reads <= poke_reads + 1, mode
+        else:
+            assert abs(reads - poke_reads) <= 1, mode

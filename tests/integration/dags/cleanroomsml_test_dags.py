@@ -142,12 +142,14 @@ for _deferrable in (False, True):
 
 
 # One DAG per mode, soft_fail and cancel_on_kill: the same situation must end the same way in each.
+# The "patient" ones time out long after the reads a missing job is given, so that reschedule's
+# per-reschedule overhead on a loaded machine cannot turn "never found" into a timeout.
 for _name, _mode in MODES.items():
     for _soft_fail in (False, True):
-        for _cancel in (False, True):
+        for _cancel, _timeout, _suffix in ((False, 4, ""), (True, 4, ""), (False, 60, "_patient")):
             _dag_id = f"cleanroomsml_outcome_{_name}_{'soft' if _soft_fail else 'hard'}"
             with DAG(
-                f"{_dag_id}_{'cancel' if _cancel else 'keep'}",
+                f"{_dag_id}_{'cancel' if _cancel else 'keep'}{_suffix}",
                 schedule=None,
                 start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
                 catchup=False,
@@ -157,7 +159,7 @@ for _name, _mode in MODES.items():
                     task_id="wait",
                     trained_model_inference_job_arn="{{ params.job_arn }}",
                     poke_interval=1,
-                    timeout=4,
+                    timeout=_timeout,
                     soft_fail=_soft_fail,
                     cancel_on_kill=_cancel,
                     **_mode,
