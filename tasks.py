@@ -186,7 +186,7 @@ def deployment() -> None:
         install()
         run(PYTHON, "-m", "pytest", "tests/deployment", *pytest_args, env=env)
         return
-    python = mwaa_environment(version, extra=("psycopg2-binary", "asyncpg"))
+    python = mwaa_environment(version, extra=("psycopg2-binary", "asyncpg", "playwright"))
     with tempfile.TemporaryDirectory(prefix="cleanroomsml-deployment-tests-") as scratch:
         copy_tests(Path(scratch))
         subprocess.run(

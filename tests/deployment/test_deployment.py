@@ -130,6 +130,9 @@ def test_a_scheduled_dag_with_catchup_starts_one_job_a_run_and_defers_every_wait
 
 
 @pytest.mark.skipif(AIRFLOW_2, reason="the browser check is against Airflow 3's API server UI")
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
+)
 def test_the_ui_shows_the_membership_link_and_masks_the_secret(deployment):
     """In a real browser (Debian's Chromium, driven by Playwright): what a user sees of a finished run."""
     from urllib.parse import quote
