@@ -97,6 +97,20 @@ def finished(airflow: Airflow, dag_id: str, run_id: str):
     )
 
 
+def start_deferred(airflow: Airflow, emulator, dag_id: str, statuses: list[str]) -> str:
+    """Trigger ``dag_id`` (its job going through ``statuses``); its run id once the trigger has read."""
+    emulator.reset_calls()
+    emulator.script_next_start(statuses)
+    unpause(airflow, dag_id)
+    run_id = airflow.trigger(dag_id)
+    wait_until(
+        lambda: airflow.task_state(dag_id, run_id, "start") == "deferred" and emulator.calls[GET] >= 2,
+        180,
+        f"{dag_id}'s start task to defer and its trigger to read",
+    )
+    return run_id
+
+
 def test_a_scheduled_dag_with_catchup_starts_one_job_a_run_and_defers_every_wait(deployment, emulator):
     emulator.reset_calls()
     unpause(deployment, "deploy_catchup")
@@ -177,17 +191,11 @@ def test_the_ui_shows_the_membership_link_and_masks_the_secret(deployment):
 
 
 def test_a_triggerer_killed_mid_wait_is_replaced_and_the_wait_finishes(deployment, emulator):
-    emulator.reset_calls()
-    emulator.script_next_start(["CREATE_PENDING", *["CREATE_IN_PROGRESS"] * 12, "ACTIVE"])
-    unpause(deployment, "deploy_triggerer_restart")
-    run_id = deployment.trigger("deploy_triggerer_restart")
-    wait_until(
-        lambda: (
-            deployment.task_state("deploy_triggerer_restart", run_id, "start") == "deferred"
-            and emulator.calls[GET] >= 2
-        ),
-        180,
-        "the start task to defer and its trigger to read",
+    run_id = start_deferred(
+        deployment,
+        emulator,
+        "deploy_triggerer_restart",
+        ["CREATE_PENDING", *["CREATE_IN_PROGRESS"] * 12, "ACTIVE"],
     )
     ((trigger_id, kwargs_before),) = deployment.database.query(
         "SELECT id, kwargs FROM trigger WHERE id = "
@@ -247,17 +255,9 @@ def test_a_worker_killed_mid_task_is_retried_and_the_retry_reattaches(deployment
 
 
 def test_a_deferred_task_marked_failed_through_the_api(deployment, emulator):
-    emulator.reset_calls()
-    emulator.script_next_start(["CREATE_PENDING", "CREATE_IN_PROGRESS"])  # runs until cancelled
-    unpause(deployment, "deploy_mark_failed")
-    run_id = deployment.trigger("deploy_mark_failed")
-    wait_until(
-        lambda: (
-            deployment.task_state("deploy_mark_failed", run_id, "start") == "deferred"
-            and emulator.calls[GET] >= 1
-        ),
-        180,
-        "the start task to defer",
+    # The job runs until cancelled.
+    run_id = start_deferred(
+        deployment, emulator, "deploy_mark_failed", ["CREATE_PENDING", "CREATE_IN_PROGRESS"]
     )
     body = {"new_state": "failed"} if deployment.major >= 3 else {"new_state": "failed", "dry_run": False}
     deployment.api("PATCH", f"/dags/deploy_mark_failed/dagRuns/{run_id}/taskInstances/start", body)
