@@ -230,19 +230,27 @@ class Airflow:
         wait_until(self.healthy, 180, "the API server to answer")
         return self
 
-    def kill(self, component: str, signum: int = signal.SIGKILL) -> None:
-        """End a component this deployment started (its whole process group), by its pid."""
-        process = self.processes.pop(component)
+    def kill(self, component: str, signum: int = signal.SIGKILL, timeout: float = 60) -> None:
+        """
+        End a component this deployment started (its whole process group), by its pid.
+
+        The component is forgotten only once it has exited, so a stop that times out can be
+        followed by a harder one.
+        """
+        process = self.processes[component]
         try:
             os.killpg(process.pid, signum)
         except ProcessLookupError:
-            return
-        process.wait(timeout=60)
+            pass
+        else:
+            process.wait(timeout=timeout)
+        del self.processes[component]
 
     def stop_all(self) -> None:
+        """Ask every component to stop; kill the group of any that is still running after 30 s."""
         for component in list(self.processes):
             try:
-                self.kill(component, signal.SIGTERM)
+                self.kill(component, signal.SIGTERM, timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill(component, signal.SIGKILL)
 
