@@ -111,6 +111,7 @@ class Postgres:
             self._as_owner(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"),
             capture_output=True,
         )
+        shutil.rmtree(self.root, ignore_errors=True)  # a throwaway cluster: nothing in it is kept
 
     @property
     def url(self) -> str:
@@ -165,6 +166,7 @@ class Airflow:
             self.env.update(
                 {
                     "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
+                    "AIRFLOW__API__HOST": "127.0.0.1",
                     "AIRFLOW__API__PORT": str(self.port),
                     "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{self.port}",
                     "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(16),
@@ -175,6 +177,7 @@ class Airflow:
         else:
             self.env.update(
                 {
+                    "AIRFLOW__WEBSERVER__WEB_SERVER_HOST": "127.0.0.1",
                     "AIRFLOW__WEBSERVER__WEB_SERVER_PORT": str(self.port),
                     "AIRFLOW__WEBSERVER__SECRET_KEY": secrets.token_hex(16),
                     "AIRFLOW__WEBSERVER__WORKERS": "1",

@@ -1,0 +1,16 @@
+"""A failing deployment test's report ends with what each Airflow component printed."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    outcome = yield
+    report = outcome.get_result()
+    airflow = getattr(item, "funcargs", {}).get("deployment")
+    if report.failed and airflow is not None:
+        report.sections.append(
+            ("Airflow components' output (the last 3,000 characters of each)", airflow.logs())
+        )
