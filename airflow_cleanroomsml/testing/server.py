@@ -61,7 +61,8 @@ class Router:
             labels: dict[str, str] = {}
             for part, value in zip(route.segments, segments, strict=True):
                 if part.startswith("{"):
-                    labels[part.strip("{}+")] = value
+                    if value:  # an empty label is a member left out
+                        labels[part.strip("{}+")] = value
                 elif part != value:
                     break
             else:
@@ -137,9 +138,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         try:
-            self._answer(method)
-        except ServiceError as error:
-            self._send(error.http_status, {"message": error.message}, error=error.code)
+            try:
+                self._answer(method)
+            except ServiceError as error:
+                self._send(error.http_status, {"message": error.message}, error=error.code)
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError):
+            self.close_connection = True  # the client has gone (a stalled call it gave up on): no one to answer
         except Exception:
             # A bug of the emulator: answer as the service answers its own failures, and say so.
             report = traceback.format_exc()

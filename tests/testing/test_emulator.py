@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from botocore.session import get_session
 from botocore.validate import ParamValidator
 
-from airflow_cleanroomsml.testing import CleanRoomsMLEmulator, Faults
+from airflow_cleanroomsml.testing import ML_INPUT_CHANNELS, TRAINED_MODELS, CleanRoomsMLEmulator, Faults
 
 MODEL = get_session().get_service_model("cleanroomsml")
 ACCOUNT = "123456789012"
@@ -33,15 +33,32 @@ def client(emulator, **config):
     )
 
 
+def prefix(emulator):
+    return f"arn:aws:cleanrooms-ml:us-east-1:{ACCOUNT}:membership/{emulator.membership_id}"
+
+
+def register_inputs(emulator, region=None):
+    """The ACTIVE trained model and ML input channel that start_request names."""
+    emulator.register(
+        TRAINED_MODELS, ["ACTIVE"], trainedModelArn=f"{prefix(emulator)}/trained-model/m", region=region
+    )
+    emulator.register(
+        ML_INPUT_CHANNELS,
+        ["ACTIVE"],
+        mlInputChannelArn=f"{prefix(emulator)}/ml-input-channel/c",
+        region=region,
+    )
+
+
 def start_request(emulator, **overrides):
-    prefix = f"arn:aws:cleanrooms-ml:us-east-1:{ACCOUNT}:membership/{emulator.membership_id}"
+    prefix_ = prefix(emulator)
     return {
         "membershipIdentifier": emulator.membership_id,
         "name": "job",
-        "trainedModelArn": f"{prefix}/trained-model/m",
+        "trainedModelArn": f"{prefix_}/trained-model/m",
         "resourceConfig": {"instanceType": "ml.m5.xlarge", "instanceCount": 1},
         "outputConfiguration": {"members": [{"accountId": ACCOUNT}]},
-        "dataSource": {"mlInputChannelArn": f"{prefix}/ml-input-channel/c"},
+        "dataSource": {"mlInputChannelArn": f"{prefix_}/ml-input-channel/c"},
         **overrides,
     }
 
@@ -70,7 +87,9 @@ def assert_valid_output(operation, body):
 @pytest.fixture
 def emulator():
     with CleanRoomsMLEmulator(step_seconds=0.2) as running:
+        register_inputs(running)
         yield running
+        assert not running.internal_errors
 
 
 def jobs_path(emulator, arn=None):
@@ -213,6 +232,7 @@ def test_fail_next_rejects_unknown_codes(emulator):
 
 def test_started_job_moves_on_the_clock_and_cancel_ends_inactive():
     with CleanRoomsMLEmulator(step_seconds=1.0) as emulator:
+        register_inputs(emulator)
         aws = client(emulator)
         arn = aws.start_trained_model_inference_job(**start_request(emulator))["trainedModelInferenceJobArn"]
 
@@ -255,7 +275,7 @@ def test_list_filters_and_pages(emulator):
     aws = client(emulator)
     for index in range(3):
         aws.start_trained_model_inference_job(**start_request(emulator, name=f"job-{index}"))
-    other_model = start_request(emulator)["trainedModelArn"] + "-other"
+    other_model = emulator.register(TRAINED_MODELS, ["ACTIVE"])
     aws.start_trained_model_inference_job(
         **start_request(emulator, name="other", trainedModelArn=other_model)
     )
@@ -436,6 +456,9 @@ def test_a_call_signed_for_another_region_does_not_find_the_resource(emulator):
     assert "not found in eu-west-1" in str(error.value)
     listed = elsewhere.list_trained_model_inference_jobs(membershipIdentifier=emulator.membership_id)
     assert listed["trainedModelInferenceJobs"] == []
+    with pytest.raises(ClientError, match="ResourceNotFoundException.*not found in eu-west-1"):
+        elsewhere.start_trained_model_inference_job(**start_request(emulator))  # its model is in us-east-1
+    register_inputs(emulator, region="eu-west-1")
     started = elsewhere.start_trained_model_inference_job(**start_request(emulator))
     assert ":cleanrooms-ml:eu-west-1:" in started["trainedModelInferenceJobArn"], "made where it was asked"
 
