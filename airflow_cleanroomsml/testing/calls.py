@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 PAGING = ("maxResults", "nextToken")
 DEFAULT_PAGE_SIZE = 100
 
+
 def add_resource(
     state: State,
     emulated: EmulatedKind,
@@ -236,9 +237,15 @@ def read_token(state: State, name: str, filters: Mapping[str, Any], token: str |
         payload = base64.urlsafe_b64decode(encoded.encode())
         token_name, token_filters, after = json.loads(payload)
     except (binascii.Error, ValueError, TypeError):
-        raise validation_error(f"Invalid nextToken {token[:40]!r}: it was not handed out by {name}.") from None
+        raise validation_error(
+            f"Invalid nextToken {token[:40]!r}: it was not handed out by {name}."
+        ) from None
     expected = json.loads(json.dumps(filters, sort_keys=True, default=str))
-    if not hmac.compare_digest(digest, _digest(state, payload)) or token_name != name or not isinstance(after, int):
+    if (
+        not hmac.compare_digest(digest, _digest(state, payload))
+        or token_name != name
+        or not isinstance(after, int)
+    ):
         raise validation_error(f"Invalid nextToken {token[:40]!r}: it was not handed out by {name}.")
     if token_filters != expected:
         raise validation_error(f"Invalid nextToken: it was handed out by {name} with other parameters.")

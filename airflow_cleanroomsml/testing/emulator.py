@@ -116,7 +116,9 @@ class CleanRoomsMLEmulator:
     def start(self) -> CleanRoomsMLEmulator:
         """Start serving in a daemon thread; return self."""
         handler = type(
-            "_BoundHandler", (Handler,), {"state": self._state, "router": self._router, "served": self._served}
+            "_BoundHandler",
+            (Handler,),
+            {"state": self._state, "router": self._router, "served": self._served},
         )
         self._server = QuietServer(self._address, handler)
         # A short poll interval: stop() waits for serve_forever to notice, up to one interval.
@@ -342,7 +344,11 @@ class CleanRoomsMLEmulator:
             resource
             for resource in self._state.resources.values()
             if key
-            in (resource.key, resource.fields.get(resource.emulated.kind.arn_member), resource.fields.get("name"))
+            in (
+                resource.key,
+                resource.fields.get(resource.emulated.kind.arn_member),
+                resource.fields.get("name"),
+            )
         ]
         if not found:
             raise KeyError(f"No resource is named {key!r}.")

@@ -94,6 +94,7 @@ class EmulatedKind:
     :param parent_member: The member naming the resource this one belongs to, whose collaboration
         it shares.
     :param update: The operation that changes one (configuration such as a configured audience model).
+    :param delete: The operation that deletes one, where the kind's declaration names none.
     :param references: The resources its create and update requests name.
     :param unique_name_within: Where the service refuses a second one of the same name
         (``ConflictException``): the request members that, with the region, scope the name; None
@@ -113,6 +114,7 @@ class EmulatedKind:
     version_member: str | None = None
     parent_member: str | None = None
     update: str | None = None
+    delete: str | None = None
     references: tuple[Reference, ...] = ()
     unique_name_within: tuple[str, ...] | None = None
     deleted_only_unused: bool = False
@@ -126,7 +128,7 @@ class EmulatedKind:
             "get": self.kind.get,
             "list": self.kind.list,
             "cancel": self.kind.cancel,
-            "delete": self.kind.delete,
+            "delete": self.kind.delete or self.delete,
             "update": self.update,
         }
         served = {operation: role for role, operation in calls.items() if operation}
@@ -260,6 +262,7 @@ CONFIGURED_AUDIENCE_MODELS = EmulatedKind(
     create="CreateConfiguredAudienceModel",
     started=ACTIVE,
     update="UpdateConfiguredAudienceModel",
+    delete="DeleteConfiguredAudienceModel",
     deleted=(GONE,),
     references=(Reference("audienceModelArn", AUDIENCE_MODELS),),
 )

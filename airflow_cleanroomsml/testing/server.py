@@ -143,7 +143,9 @@ class Handler(BaseHTTPRequestHandler):
             except ServiceError as error:
                 self._send(error.http_status, {"message": error.message}, error=error.code)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError):
-            self.close_connection = True  # the client has gone (a stalled call it gave up on): no one to answer
+            self.close_connection = (
+                True  # the client has gone (a stalled call it gave up on): no one to answer
+            )
         except Exception:
             # A bug of the emulator: answer as the service answers its own failures, and say so.
             report = traceback.format_exc()
@@ -151,7 +153,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.state.internal_errors.append(report)
             print(f"Clean Rooms ML emulator: internal error answering {method} {self.path}\n{report}",
                   file=sys.stderr, flush=True)  # fmt: skip
-            self._send(500, {"message": "Internal service error (an emulator bug)"}, "InternalServiceException")
+            self._send(
+                500, {"message": "Internal service error (an emulator bug)"}, "InternalServiceException"
+            )
 
     def _answer(self, method: str) -> None:
         url = urlsplit(self.path)

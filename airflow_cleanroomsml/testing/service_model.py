@@ -66,10 +66,12 @@ def route_of(name: str) -> Route:
 
 @functools.cache
 def resource_shape(name: str) -> Shape:
-    """The shape a response shows one resource in: the whole output, or a list's summaries."""
+    """The shape a response shows one resource in: a paginated list's summaries, or the whole output."""
     shape = operation(name).output_shape
-    lists = [member for member in shape.members.values() if member.type_name == "list"]
-    return lists[0].member if lists else shape  # type: ignore[attr-defined]
+    if "nextToken" not in shape.members:
+        return shape
+    (summaries,) = [member for member in shape.members.values() if member.type_name == "list"]
+    return summaries.member  # type: ignore[attr-defined]
 
 
 @functools.cache

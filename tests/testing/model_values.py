@@ -66,15 +66,19 @@ def string_for(pattern: str | None, low: int, high: int | None) -> str:
     """A string of ``low`` to ``high`` characters that matches ``pattern`` whole."""
     for repeat in (1, 2, 3, 5, 9, 17, 33, 65):
         text = _generate(sre.parse(pattern), repeat) if pattern else "a" * max(low, 1)
-        if len(text) >= low and (high is None or len(text) <= high) and (
-            pattern is None or re.fullmatch(pattern, text)
+        if (
+            len(text) >= low
+            and (high is None or len(text) <= high)
+            and (pattern is None or re.fullmatch(pattern, text))
         ):
             return text
     raise AssertionError(f"No value made for pattern {pattern!r} of {low} to {high} characters")
 
 
 def _fits(text: str, pattern: str | None, low: int, high: int | None) -> bool:
-    return low <= len(text) <= (high or len(text)) and (pattern is None or re.fullmatch(pattern, text) is not None)
+    return low <= len(text) <= (high or len(text)) and (
+        pattern is None or re.fullmatch(pattern, text) is not None
+    )
 
 
 def valid(shape: Shape, path: str = "request", depth: int = 0) -> Any:
@@ -109,7 +113,9 @@ def valid(shape: Shape, path: str = "request", depth: int = 0) -> Any:
     if kind == "boolean":
         return True
     if kind == "timestamp":
-        return "2026-01-01T00:00:00Z" if shape.serialization.get("timestampFormat") == "iso8601" else 1767225600
+        return (
+            "2026-01-01T00:00:00Z" if shape.serialization.get("timestampFormat") == "iso8601" else 1767225600
+        )
     raise AssertionError(f"No value made for a {kind}")
 
 
@@ -119,7 +125,15 @@ def wrong_type(shape: Shape) -> Any:
 
 
 def _outside_pattern(pattern: str, low: int, high: int | None) -> str | None:
-    for candidate in ("\n", "!", "~", "A" * max(low, 1), "Z" * max(low, 1), "#" * max(low, 1), " " * max(low, 1)):
+    for candidate in (
+        "\n",
+        "!",
+        "~",
+        "A" * max(low, 1),
+        "Z" * max(low, 1),
+        "#" * max(low, 1),
+        " " * max(low, 1),
+    ):
         fits = low <= len(candidate) and (high is None or len(candidate) <= high)
         if fits and not re.fullmatch(pattern, candidate):
             return candidate
@@ -165,7 +179,10 @@ def violations(shape: Shape, value: Any, on_the_wire_as_text: bool = False) -> l
         keys = [f"{key}{index}" for index in range(high + 1)]
         key_shape = shape.key  # type: ignore[attr-defined]
         key_pattern, key_high = key_shape.metadata.get("pattern"), key_shape.metadata.get("max")
-        if all((key_pattern is None or re.fullmatch(key_pattern, k)) and (key_high is None or len(k) <= key_high) for k in keys):
+        if all(
+            (key_pattern is None or re.fullmatch(key_pattern, k)) and (key_high is None or len(k) <= key_high)
+            for k in keys
+        ):
             found.append(("count", dict.fromkeys(keys, item)))
     elif kind == "structure" and meta.get("union"):
         found.append(("union", {}))
@@ -178,7 +195,11 @@ def constraint_wording(kind: str, shape: Shape, bad: Any) -> str:
         return "must not be null"
     if kind == "type":
         return "Member must be "
-    if kind in ("min length", "count") and shape.metadata.get("min") is not None and len(bad) < shape.metadata["min"]:
+    if (
+        kind in ("min length", "count")
+        and shape.metadata.get("min") is not None
+        and len(bad) < shape.metadata["min"]
+    ):
         return f"must have length greater than or equal to {shape.metadata['min']}"
     if kind in ("max length", "count"):
         return f"must have length less than or equal to {shape.metadata['max']}"

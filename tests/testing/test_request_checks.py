@@ -56,7 +56,11 @@ def send(emulator, name, request):
     call.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(call, timeout=10) as response:
-            return response.status, response.headers.get("x-amzn-ErrorType"), json.loads(response.read() or b"{}")
+            return (
+                response.status,
+                response.headers.get("x-amzn-ErrorType"),
+                json.loads(response.read() or b"{}"),
+            )
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get("x-amzn-ErrorType"), json.loads(error.read() or b"{}")
 
@@ -68,7 +72,9 @@ def cases(name):
     found = []
 
     def walk(shape, value, keys, wire, holder_shape):
-        text_on_wire = bool(keys) and len(keys) == 1 and shape.serialization.get("location") in ("uri", "querystring")
+        text_on_wire = (
+            bool(keys) and len(keys) == 1 and shape.serialization.get("location") in ("uri", "querystring")
+        )
         if keys and keys[-1] in getattr(holder_shape, "required_members", ()):
             found.append(("required", wire, keys, None, "must not be null"))
         for kind, bad in violations(shape, value, text_on_wire):
@@ -79,7 +85,13 @@ def cases(name):
             found.append((kind, wire, keys, bad, wording))
         if shape.type_name == "structure" and isinstance(value, dict):
             for member, item in value.items():
-                walk(shape.members[member], item, (*keys, member), f"{wire}.{member}" if wire else member, shape)
+                walk(
+                    shape.members[member],
+                    item,
+                    (*keys, member),
+                    f"{wire}.{member}" if wire else member,
+                    shape,
+                )
         elif shape.type_name == "list":
             walk(shape.member, value[0], (*keys, 0), f"{wire}.1", shape)
         elif shape.type_name == "map":
