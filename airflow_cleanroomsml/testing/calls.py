@@ -1,5 +1,6 @@
 """
-What each call does to the resources the emulator holds, by its role: create, get, list, cancel, delete, update.
+What each call does to the resources the emulator holds, by its role: create, get, list, cancel,
+delete, update.
 
 Every kind is served by these few functions; what differs between kinds is declared in
 :mod:`~airflow_cleanroomsml.testing.kinds`. A handler runs under the state's lock, after the
@@ -273,7 +274,7 @@ def moved(script_of: str, verb: str) -> Callable[..., dict]:
 
 
 def updated(state: State, emulated: EmulatedKind, name: str, request: dict, region: str) -> dict:
-    """An update of configuration: the resources it names are checked, then its members replace the resource's."""
+    """An update of configuration: the resources it names are checked, then its members replace the old."""
     resource = find(state, emulated, request, region)
     Finder(state, region).check_references(emulated, request)
     resource.fields.update(request)

@@ -1,4 +1,4 @@
-"""Faults to inject: throttling, server errors, latency, eventual consistency, resets, stalls, errors on cue."""
+"""Faults to inject: throttling, server errors, latency, eventual consistency, resets and stalls."""
 
 from __future__ import annotations
 

@@ -45,8 +45,9 @@ class Reference:
     A request member that names another resource, which the service looks up before it accepts the call.
 
     :param path: Where the request names it: a member (``trainedModelArn``), a member of a
-        structure (``dataSource.mlInputChannelArn``), each item of a list (``configuredModelAlgorithmAssociations[]``)
-        or a member of each item (``dataChannels[].mlInputChannelArn``).
+        structure (``dataSource.mlInputChannelArn``), each item of a list
+        (``configuredModelAlgorithmAssociations[]``) or a member of each item
+        (``dataChannels[].mlInputChannelArn``).
     :param kind: The kind of the resource named (default: the kind whose requests name it).
     :param statuses: The statuses that allow the call; empty for any (a kind without a status).
     :param version: The member beside it that names a version of the resource, if any.

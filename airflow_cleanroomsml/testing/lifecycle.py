@@ -16,12 +16,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from airflow_cleanroomsml.testing.faults import Faults
 from airflow_cleanroomsml.testing.kinds import GONE
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from airflow_cleanroomsml.testing.faults import Faults
     from airflow_cleanroomsml.testing.kinds import EmulatedKind
 
 

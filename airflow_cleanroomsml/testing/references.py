@@ -1,10 +1,11 @@
 """
 References checked as the service checks them, and names that must be unique.
 
-A create (or update) request that names another resource (:class:`~airflow_cleanroomsml.testing.kinds.Reference`)
-is accepted only if that resource exists in the caller's region, is not deleted, and shows a
-status that allows the call: one that does not exist answers ``ResourceNotFoundException`` (HTTP
-404), one in another status ``ValidationException`` (HTTP 400) saying which status it has. A kind
+A create (or update) request that names another resource
+(:class:`~airflow_cleanroomsml.testing.kinds.Reference`) is accepted only if that resource exists
+in the caller's region, is not deleted, and shows a status that allows the call: one that does not
+exist answers ``ResourceNotFoundException`` (HTTP 404), one in another status
+``ValidationException`` (HTTP 400) saying which status it has. A kind
 whose names are unique (:attr:`~airflow_cleanroomsml.testing.kinds.EmulatedKind.unique_name_within`)
 refuses a second one of the same name with ``ConflictException`` (HTTP 409).
 """

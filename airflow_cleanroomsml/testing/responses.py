@@ -1,4 +1,4 @@
-"""What the emulator answers with: a resource in a response's shape, and stand-ins for what the service makes up."""
+"""What the emulator answers: a resource in a response's shape, and stand-ins for what the service makes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_cleanroomsml.kinds import MEMBERSHIP
+from airflow_cleanroomsml.testing.values import string_for
 
 if TYPE_CHECKING:
     from botocore.model import Shape
@@ -54,10 +55,9 @@ def stand_in(shape: Shape, member: str, resource: Resource, account_id: str) -> 
     if member == "collaborationIdentifier" and MEMBERSHIP in resource.fields:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, resource.fields[MEMBERSHIP]))
     if shape.type_name == "structure":
-        return {
-            name: stand_in(shape.members[name], name, resource, account_id)  # type: ignore[attr-defined]
-            for name in shape.required_members  # type: ignore[attr-defined]
-        }
+        members = shape.members  # type: ignore[attr-defined]
+        chosen = list(members)[:1] if shape.metadata.get("union") else shape.required_members  # type: ignore[attr-defined]
+        return {name: stand_in(members[name], name, resource, account_id) for name in chosen}
     if shape.type_name == "list":
         count = shape.metadata.get("min", 0)
         return [stand_in(shape.member, member, resource, account_id) for _ in range(count)]  # type: ignore[attr-defined]
@@ -83,4 +83,4 @@ def stand_in(shape: Shape, member: str, resource: Resource, account_id: str) -> 
             f"arn:{partition(resource.region)}:cleanrooms-ml:{resource.region}:{account_id}:"
             f"{scope}{segment}/{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
         )
-    return "emulated"
+    return string_for(pattern or None, shape.metadata.get("min", 0), shape.metadata.get("max"))

@@ -86,8 +86,8 @@ def query_members(name: str, query: Mapping[str, list[str]]) -> dict[str, Any]:
                 result[member] = int(values[-1])
             except ValueError:
                 raise validation_error(
-                    f"1 validation error detected: Value '{values[-1][:200]}' at '{member}' failed to satisfy "
-                    "constraint: Member must be an integer"
+                    f"1 validation error detected: Value '{values[-1][:200]}' at '{member}' failed to "
+                    "satisfy constraint: Member must be an integer"
                 ) from None
         else:
             result[member] = values[-1]
@@ -104,7 +104,7 @@ class QuietServer(ThreadingHTTPServer):
 
 
 class Handler(BaseHTTPRequestHandler):
-    """Answers one connection's requests; subclassed per emulator with its :attr:`state` and :attr:`router`."""
+    """Answers one connection's requests; subclassed per emulator with its state, router and operations."""
 
     state: State
     router: Router

@@ -2,77 +2,23 @@
 Valid and invalid values of botocore service-model shapes, made from the model alone, for the tests.
 
 :func:`valid` makes a value every constraint of a shape accepts (strings from the shape's own
-pattern); :func:`violations` makes, for one value, each value that breaks exactly one of the
-shape's constraints, named by the constraint's kind.
+pattern, by the emulator's :func:`~airflow_cleanroomsml.testing.values.string_for`: the walk's
+first request proves they are accepted); :func:`violations` makes, for one value, each value that
+breaks exactly one of the shape's constraints, named by the constraint's kind.
 """
 
 from __future__ import annotations
 
 import re
-import re._parser as sre  # the regex parser Python's re module itself uses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.model import Shape
+from airflow_cleanroomsml.testing.values import string_for
+
+if TYPE_CHECKING:
+    from botocore.model import Shape
 
 CONSTRAINTS = ("required", "type", "min length", "max length", "pattern", "range", "enum", "count", "union")
 """Every kind of constraint the service model puts on a request, as the walk names them."""
-
-_CHARACTERS = "ab01AB_-./: "
-_CATEGORIES = {
-    sre.CATEGORY_DIGIT: r"\d",
-    sre.CATEGORY_NOT_DIGIT: r"\D",
-    sre.CATEGORY_SPACE: r"\s",
-    sre.CATEGORY_NOT_SPACE: r"\S",
-    sre.CATEGORY_WORD: r"\w",
-    sre.CATEGORY_NOT_WORD: r"\W",
-}
-
-
-def _in_class(items: list, character: str) -> bool:
-    negate = bool(items) and items[0][0] is sre.NEGATE
-    matched = False
-    for op, value in items[1:] if negate else items:
-        if op is sre.LITERAL:
-            matched |= ord(character) == value
-        elif op is sre.RANGE:
-            matched |= value[0] <= ord(character) <= value[1]
-        elif op is sre.CATEGORY:
-            matched |= re.fullmatch(_CATEGORIES[value], character) is not None
-    return matched != negate
-
-
-def _generate(parsed: Any, repeat: int) -> str:
-    out = []
-    for op, value in parsed:
-        if op is sre.LITERAL:
-            out.append(chr(value))
-        elif op is sre.ANY:
-            out.append("a")
-        elif op is sre.IN:
-            out.append(next((c for c in _CHARACTERS if _in_class(value, c)), "a"))
-        elif op is sre.CATEGORY:
-            out.append(next(c for c in _CHARACTERS if re.fullmatch(_CATEGORIES[value], c)))
-        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
-            low, high, sub = value
-            out.extend(_generate(sub, repeat) for _ in range(max(low, min(high, repeat - 1))))
-        elif op is sre.SUBPATTERN:
-            out.append(_generate(value[-1], repeat))
-        elif op is sre.BRANCH:
-            out.append(_generate(value[1][0], repeat))
-    return "".join(out)
-
-
-def string_for(pattern: str | None, low: int, high: int | None) -> str:
-    """A string of ``low`` to ``high`` characters that matches ``pattern`` whole."""
-    for repeat in (1, 2, 3, 5, 9, 17, 33, 65):
-        text = _generate(sre.parse(pattern), repeat) if pattern else "a" * max(low, 1)
-        if (
-            len(text) >= low
-            and (high is None or len(text) <= high)
-            and (pattern is None or re.fullmatch(pattern, text))
-        ):
-            return text
-    raise AssertionError(f"No value made for pattern {pattern!r} of {low} to {high} characters")
 
 
 def _fits(text: str, pattern: str | None, low: int, high: int | None) -> bool:

@@ -26,7 +26,8 @@ def test_registers_any_kind_and_scripts_failures_with_their_details():
             "--resource", "trained-model-inference-job=CREATE_IN_PROGRESS,CREATE_FAILED "
             'statusDetails.statusCode=AlgorithmError statusDetails.message="out of memory"',
             "--resource", "CONFIGURED_MODEL_ALGORITHM_ASSOCIATION",
-            "--next", f"TRAINED_MODEL_EXPORT_JOB=CREATE_PENDING,CREATE_FAILED statusDetails={shlex.quote(json.dumps(DETAILS))}",
+            "--next", "TRAINED_MODEL_EXPORT_JOB=CREATE_PENDING,CREATE_FAILED "
+            f"statusDetails={shlex.quote(json.dumps(DETAILS))}",
             "--job", "ACTIVE",
         ],
         stdout=subprocess.PIPE,

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from botocore.session import get_session
 from botocore.validate import ParamValidator
 
+from airflow_cleanroomsml import testing
 from airflow_cleanroomsml.testing import ML_INPUT_CHANNELS, TRAINED_MODELS, CleanRoomsMLEmulator, Faults
 
 MODEL = get_session().get_service_model("cleanroomsml")
@@ -456,7 +457,7 @@ def test_a_call_signed_for_another_region_does_not_find_the_resource(emulator):
     assert "not found in eu-west-1" in str(error.value)
     listed = elsewhere.list_trained_model_inference_jobs(membershipIdentifier=emulator.membership_id)
     assert listed["trainedModelInferenceJobs"] == []
-    with pytest.raises(ClientError, match="ResourceNotFoundException.*not found in eu-west-1"):
+    with pytest.raises(ClientError, match=r"ResourceNotFoundException.*not found in eu-west-1"):
         elsewhere.start_trained_model_inference_job(**start_request(emulator))  # its model is in us-east-1
     register_inputs(emulator, region="eu-west-1")
     started = elsewhere.start_trained_model_inference_job(**start_request(emulator))
@@ -466,3 +467,36 @@ def test_a_call_signed_for_another_region_does_not_find_the_resource(emulator):
 def test_sts_says_which_account_the_credentials_are(emulator):
     sts = boto3.client("sts", endpoint_url=emulator.endpoint_url, region_name="us-east-1")
     assert sts.get_caller_identity()["Account"] == ACCOUNT
+
+
+@pytest.mark.parametrize("emulated", testing.EMULATED_KINDS, ids=lambda emulated: emulated.name)
+def test_every_kind_reads_and_lists_in_its_response_shapes(emulator, emulated):
+    """A registered resource of each kind, read and listed by boto3 (which parses unions strictly)."""
+    kind = emulated.kind
+    key = emulator.register(emulated, ["ACTIVE"], name="shown")
+    aws = client(emulator)
+    if kind.get:
+        reference = {kind.arn_member: key}
+        if "membershipIdentifier" in kind.identity:
+            reference["membershipIdentifier"] = emulator.membership_id
+        described = aws._make_api_call(kind.get, reference)
+        described.pop("ResponseMetadata")
+        assert_valid_output(kind.get, described)
+        assert described[kind.arn_member] == key
+    listing = {
+        member: emulator.membership_id for member in kind.list_request if member == "membershipIdentifier"
+    }
+    if emulated is testing.TRAINED_MODEL_EXPORT_JOBS:
+        parent = emulator.register(testing.TRAINED_MODELS, ["ACTIVE"])
+        emulator.register(emulated, ["ACTIVE"], name="export", trainedModelArn=parent)
+        collaboration = aws.get_trained_model(
+            membershipIdentifier=emulator.membership_id, trainedModelArn=parent
+        )
+        listing = {
+            "collaborationIdentifier": collaboration["collaborationIdentifier"],
+            "trainedModelArn": parent,
+        }
+    listed = aws._make_api_call(kind.list, listing)
+    listed.pop("ResponseMetadata")
+    assert_valid_output(kind.list, listed)
+    assert listed[kind.list_key]

@@ -136,12 +136,13 @@ def test_an_inference_job_names_a_trained_model_and_a_channel_that_exist_in_its_
     missing_model = model[:-4] + "0000"
     missing_channel = channel[:-4] + "0000"
     start = aws.start_trained_model_inference_job
-    refused(lambda: start(**inference_request(emulator, missing_model, channel)), "ResourceNotFoundException", 404,
+    not_found = "ResourceNotFoundException", 404
+    refused(lambda: start(**inference_request(emulator, missing_model, channel)), *not_found,
             f"Trained model {missing_model} not found in us-east-1")  # fmt: skip
-    refused(lambda: start(**inference_request(emulator, model, missing_channel)), "ResourceNotFoundException", 404,
+    refused(lambda: start(**inference_request(emulator, model, missing_channel)), *not_found,
             f"ML input channel {missing_channel} not found")  # fmt: skip
     elsewhere = emulator.register(TRAINED_MODELS, ["ACTIVE"], region="eu-west-1")
-    refused(lambda: start(**inference_request(emulator, elsewhere, channel)), "ResourceNotFoundException", 404,
+    refused(lambda: start(**inference_request(emulator, elsewhere, channel)), *not_found,
             "not found in us-east-1")  # fmt: skip
     unknown_version = "00000000-0000-4000-8000-0000000000ff"
     refused(
