@@ -20,7 +20,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from airflow_cleanroomsml.testing import CleanRoomsMLEmulator
+from airflow_cleanroomsml.testing import ML_INPUT_CHANNELS, TRAINED_MODELS, CleanRoomsMLEmulator
 from tests.deployment.cluster import Airflow, Postgres, wait_until
 
 pytestmark = pytest.mark.skipif(
@@ -53,6 +53,12 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="module")
 def emulator():
     with CleanRoomsMLEmulator(step_seconds=1) as running:
+        # What deployment_dags.py scores with: the emulator refuses a start naming what it does not hold.
+        prefix = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{MEMBERSHIP_ID}"
+        model = f"{prefix}/trained-model/0d9e8f7a-1b2c-4d3e-8f4a-5b6c7d8e9f0a"
+        channel = f"{prefix}/ml-input-channel/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+        running.register(TRAINED_MODELS, ["ACTIVE"], trainedModelArn=model)
+        running.register(ML_INPUT_CHANNELS, ["ACTIVE"], mlInputChannelArn=channel)
         yield running
 
 
