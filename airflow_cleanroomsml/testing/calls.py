@@ -20,11 +20,16 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from airflow_cleanroomsml.kinds import MEMBERSHIP
-from airflow_cleanroomsml.testing.errors import ServiceError, conflict, not_found, validation_error
+from airflow_cleanroomsml.testing.errors import conflict, not_found, validation_error
 from airflow_cleanroomsml.testing.lifecycle import Resource, State, Step, script
 from airflow_cleanroomsml.testing.references import Finder
 from airflow_cleanroomsml.testing.responses import LIVE_MEMBERS, partition, render, stand_in
-from airflow_cleanroomsml.testing.service_model import knows_output_member, operation, resource_shape
+from airflow_cleanroomsml.testing.service_model import (
+    has_operation,
+    knows_output_member,
+    operation,
+    resource_shape,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -295,14 +300,9 @@ HANDLERS: dict[str, Callable[[State, EmulatedKind, str, dict, str], dict]] = {
 
 def served(kinds: Iterable[EmulatedKind]) -> dict[str, tuple[str, EmulatedKind]]:
     """The operations the installed botocore knows among those of ``kinds``: role and kind of each."""
-    from airflow_cleanroomsml.testing.service_model import has_operation
-
     return {
         name: (role, emulated)
         for emulated in kinds
         for name, role in emulated.operations.items()
         if has_operation(name)  # an older botocore lacks the newer calls: so does the emulator
     }
-
-
-__all__ = ["HANDLERS", "ServiceError", "add_resource", "find", "served"]

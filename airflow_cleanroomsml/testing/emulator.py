@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_cleanroomsml.kinds import MEMBERSHIP
 from airflow_cleanroomsml.testing.calls import add_resource, served
-from airflow_cleanroomsml.testing.errors import ERROR_CODES, ServiceError, http_status
+from airflow_cleanroomsml.testing.errors import ERROR_CODES, ServiceError
 from airflow_cleanroomsml.testing.faults import Faults
 from airflow_cleanroomsml.testing.kinds import EMULATED_KINDS, TRAINED_MODEL_INFERENCE_JOBS, EmulatedKind
 from airflow_cleanroomsml.testing.lifecycle import Resource, State, script
@@ -239,7 +239,6 @@ class CleanRoomsMLEmulator:
         """
         if code not in ERROR_CODES:
             raise ValueError(f"code={code!r} is not one of {sorted(ERROR_CODES)}")
-        http_status(code)
         with self._state.lock:
             self._state.scripted_errors.setdefault(operation, []).extend([None] * after + [code] * times)
 

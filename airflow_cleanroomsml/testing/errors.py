@@ -4,30 +4,31 @@ from __future__ import annotations
 
 from airflow_cleanroomsml.testing.service_model import error_status
 
-_NOT_IN_THE_MODEL = {
-    # Errors every AWS service can answer, which its own model does not list.
+_STATUSES = {
+    "AccessDeniedException": 403,
+    "ConflictException": 409,
     "ExpiredTokenException": 403,
-    "UnknownOperationException": 404,
+    "InternalServiceException": 500,
+    "ResourceNotFoundException": 404,
+    "ServiceQuotaExceededException": 402,
+    "ThrottlingException": 429,
+    "ValidationException": 400,
 }
-ERROR_CODES = (
-    "AccessDeniedException",
-    "ConflictException",
-    "ExpiredTokenException",
-    "InternalServiceException",
-    "ResourceNotFoundException",
-    "ServiceQuotaExceededException",
-    "ThrottlingException",
-    "ValidationException",
-)
+"""Each code's HTTP status where the model does not say it: ``ExpiredTokenException`` is every AWS
+service's and in no service's model, and older botocore models lack this service's throttling and
+internal errors."""
+ERROR_CODES = tuple(sorted(_STATUSES))
 """The codes the emulator answers with, and that :meth:`CleanRoomsMLEmulator.fail_next` can inject."""
+UNKNOWN_OPERATION = "UnknownOperationException"
 
 
 def http_status(code: str) -> int:
-    """The HTTP status of an error code: the service model's, or AWS's for the common ones."""
-    status = _NOT_IN_THE_MODEL.get(code) or error_status(code)
-    if status is None:
-        raise ValueError(f"code={code!r} is not one of {sorted(ERROR_CODES)}")
-    return status
+    """The HTTP status of an error code: the service model's, else AWS's."""
+    if code == UNKNOWN_OPERATION:
+        return 404
+    if code not in _STATUSES:
+        raise ValueError(f"code={code!r} is not one of {list(ERROR_CODES)}")
+    return error_status(code) or _STATUSES[code]
 
 
 class ServiceError(Exception):

@@ -19,7 +19,7 @@ from airflow_cleanroomsml.kinds import snake_case
 from airflow_cleanroomsml.testing.errors import conflict, not_found, validation_error
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from airflow_cleanroomsml.testing.kinds import EmulatedKind, Reference
     from airflow_cleanroomsml.testing.lifecycle import Resource, State
@@ -100,7 +100,7 @@ class Finder:
                     + (f" for {within}." if within else f" in {self.region}.")
                 )
 
-    def check_unused(self, emulated: EmulatedKind, resource: Resource, kinds: Any) -> None:
+    def check_unused(self, emulated: EmulatedKind, resource: Resource, kinds: Iterable[EmulatedKind]) -> None:
         """A kind deleted only when unused: refuse while a live resource of another kind names it."""
         if not emulated.deleted_only_unused:
             return

@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from airflow_cleanroomsml.testing import sts
 from airflow_cleanroomsml.testing.calls import HANDLERS
 from airflow_cleanroomsml.testing.checks import check_request
-from airflow_cleanroomsml.testing.errors import ServiceError, validation_error
+from airflow_cleanroomsml.testing.errors import UNKNOWN_OPERATION, ServiceError, validation_error
 from airflow_cleanroomsml.testing.service_model import Route, operation, route_of
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         matched = self.router.match(method, segments)
         if matched is None:
-            raise ServiceError("UnknownOperationException", f"No operation is served at {method} {url.path}")
+            raise ServiceError(UNKNOWN_OPERATION, f"No operation is served at {method} {url.path}")
         self._call(*matched, url.query, raw_body)
 
     def _call(self, name: str, labels: dict[str, str], query: str, raw_body: bytes) -> None:
@@ -229,7 +229,7 @@ class Handler(BaseHTTPRequestHandler):
                     }
                     for resource in state.resources.values()
                 ]
-        raise ServiceError("UnknownOperationException", f"No emulator path /_emulator/{'/'.join(path)}")
+        raise ServiceError(UNKNOWN_OPERATION, f"No emulator path /_emulator/{'/'.join(path)}")
 
     def _send_xml(self, body: str) -> None:
         data = body.encode()
