@@ -170,6 +170,24 @@ class CleanRoomsMLHook(AwsBaseHook):
             )
         return super().get_waiter(waiter_name, *args, **kwargs)
 
+    @staticmethod
+    def _apply_parameters_value(
+        config: dict[str, Any], waiter_name: str, parameters: dict[str, str] | None
+    ) -> dict[str, Any]:
+        """
+        The Amazon hook's rendering of templated acceptor arguments, for acceptors that have one.
+
+        Its own reads ``argument`` of every acceptor and fails on error matchers, which have none
+        (botocore's waiter model has ``ResourceNotFoundException`` end a wait for a deletion so).
+        """
+        waiter = config["waiters"][waiter_name]
+        with_argument = [acceptor for acceptor in waiter["acceptors"] if "argument" in acceptor]
+        # It renders the acceptors it is given in place: those are the config's own.
+        AwsBaseHook._apply_parameters_value(
+            {"waiters": {waiter_name: {**waiter, "acceptors": with_argument}}}, waiter_name, parameters
+        )
+        return config
+
     def in_region(self, region: str) -> CleanRoomsMLHook:
         """
         This hook, or one like it (same connection and settings) whose calls go to ``region``.
