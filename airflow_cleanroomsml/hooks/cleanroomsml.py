@@ -342,6 +342,8 @@ class CleanRoomsMLHook(AwsBaseHook):
         hook = self.located(kind, reference)
         try:
             hook.call(kind.cancel, **reference)
+        except hook.client.exceptions.ResourceNotFoundException as error:
+            raise where_asked(error, hook.asked()) from None
         except hook.client.exceptions.ConflictException:
             status = hook.read(kind, reference).get("status")
             if not self.can_cancel(kind, status):
