@@ -126,25 +126,20 @@ def describe_status(kind: JobKind, label: str, status: str | None, details: Mapp
     return f"{text} ({cause})" if cause else text
 
 
-def execution_deadline(context: Mapping[str, Any], task: Any) -> float | None:
+def execution_deadline(task: Any) -> float | None:
     """
-    Unix time the task's ``execution_timeout`` runs out, counted from the start of this try, or None.
+    Unix time the task's ``execution_timeout`` runs out, for a wait that begins now, or None.
 
     Airflow 3 does not apply ``execution_timeout`` to a task while it is deferred, and Airflow 2
     ends a deferred task at it with a deferral timeout (a sensor timeout, for sensors): a wait
-    carries it instead, and ends before it as a worker's timeout would.
+    carries it instead, and ends before it as a worker's timeout would. It is counted from the
+    start of the wait, which a task begins as soon as it has made its call (if any): as Airflow
+    counts it from the start of ``execute``.
 
-    :param context: The task's context (its ``ti`` has the try's ``start_date``).
     :param task: The operator or sensor.
     """
     timeout = getattr(task, "execution_timeout", None)
-    if not timeout:
-        return None
-    from datetime import datetime
-
-    started = getattr(context.get("ti"), "start_date", None)
-    began = started.timestamp() if isinstance(started, datetime) else time.time()
-    return began + timeout.total_seconds()
+    return time.time() + timeout.total_seconds() if timeout else None
 
 
 DEADLINE_GRACE_SECONDS = 60.0

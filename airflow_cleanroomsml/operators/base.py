@@ -226,7 +226,7 @@ class CleanRoomsMLWaitingOperator(AwsBaseOperator[CleanRoomsMLHook]):
     def wait(self, context: Context, reference: Mapping[str, Any], role: str, cancel_on_kill: bool) -> Any:
         """Wait for the resource, in this worker or deferred to the triggerer; return its primary value."""
         schedule = PollSchedule.starting_now(
-            self.waiter_delay, self.waiter_max_attempts, execution_deadline(context, self)
+            self.waiter_delay, self.waiter_max_attempts, execution_deadline(self)
         )
         self.adopt(reference)
         if self.deferrable:

@@ -201,6 +201,7 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
                 deadline=schedule.deadline,
                 execution_deadline=schedule.execution_deadline,
                 polls_done=wait.reads,
+                last_status=wait.status,
                 cancel_on_kill=self.cancel_on_kill,
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.resolved_region,
@@ -228,7 +229,7 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
                 timeout = getattr(self, "execution_timeout", None)
                 ends = started_at + timeout.total_seconds() if timeout else None
             else:
-                ends = execution_deadline(context, self)
+                ends = execution_deadline(self)
             schedule = PollSchedule.starting_at(started_at, self.poke_interval, self.max_polls, ends)
             self._wait = JobWait(
                 self.kind,

@@ -67,6 +67,8 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
         is made at or after it, and the wait ends with an ``execution_timeout`` event (Airflow does
         not apply ``execution_timeout`` to a deferred task itself). (default: None)
     :param polls_done: Reads the task made before it deferred (the sensor's first check). (default: 0)
+    :param last_status: The status the task's own reads last saw, if any: what the wait says it saw
+        when it ends before reading again. (default: None)
     :param cancel_on_kill: Cancel the resource when a user kills the deferred task (mark failed,
         clear). Only Airflow 3.3 and later tell a trigger so. (default: False)
     :param aws_conn_id: The Airflow connection used for AWS credentials.
@@ -88,6 +90,7 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
         deadline: float | None = None,
         execution_deadline: float | None = None,
         polls_done: int = 0,
+        last_status: str | None = None,
         cancel_on_kill: bool = False,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
@@ -102,6 +105,7 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
         self.deadline = deadline if deadline is not None else time.time() + waiter_delay * waiter_max_attempts
         self.execution_deadline = execution_deadline
         self.polls_done = polls_done
+        self.last_status = last_status
         self.cancel_on_kill = cancel_on_kill
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
@@ -124,6 +128,7 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
                 "deadline": self.deadline,
                 "execution_deadline": self.execution_deadline,
                 "polls_done": self.polls_done,
+                "last_status": self.last_status,
                 "cancel_on_kill": self.cancel_on_kill,
                 "aws_conn_id": self.aws_conn_id,
                 "region_name": self.region_name,
@@ -150,6 +155,7 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
             self.deadline, self.waiter_delay, self.waiter_max_attempts, self.execution_deadline
         )
         wait = JobWait(self.kind, self.waiter_name, self.reference, schedule, self.polls_done)
+        wait.status = self.last_status
         event: JobEvent
         try:
             async with contextlib.AsyncExitStack() as stack:

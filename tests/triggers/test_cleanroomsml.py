@@ -83,6 +83,7 @@ def test_serialize_round_trips_every_field():
         "deadline": 1_900_000_000.5,
         "execution_deadline": 1_899_999_000.25,
         "polls_done": 0,
+        "last_status": None,
         "cancel_on_kill": True,
         "aws_conn_id": None,
         "region_name": "us-east-1",

@@ -54,7 +54,7 @@ class RecordingSensor(CleanRoomsMLTrainedModelInferenceJobSensor):
     def _recorded(self, context):
         try:
             yield
-        except Exception as error:
+        except BaseException as error:  # AirflowTaskTimeout is a BaseException on Airflow 3
             if type(error).__name__ not in ("AirflowRescheduleException", "TaskDeferred"):  # not an end
                 Path(context["params"]["out"] + ".error").write_text(f"{type(error).__name__}: {error}")
             raise
@@ -143,10 +143,17 @@ for _deferrable in (False, True):
 
 # One DAG per mode, soft_fail and cancel_on_kill: the same situation must end the same way in each.
 # The "patient" ones time out long after the reads a missing job is given, so that reschedule's
-# per-reschedule overhead on a loaded machine cannot turn "never found" into a timeout.
+# per-reschedule overhead on a loaded machine cannot turn "never found" into a timeout; the "exec"
+# ones end on the task's execution_timeout (3 s) long before their own timeout.
 for _name, _mode in MODES.items():
     for _soft_fail in (False, True):
-        for _cancel, _timeout, _suffix in ((False, 4, ""), (True, 4, ""), (False, 60, "_patient")):
+        for _cancel, _timeout, _suffix in (
+            (False, 4, ""),
+            (True, 4, ""),
+            (False, 60, "_patient"),
+            (False, 60, "_exec"),
+            (True, 60, "_exec"),
+        ):
             _dag_id = f"cleanroomsml_outcome_{_name}_{'soft' if _soft_fail else 'hard'}"
             with DAG(
                 f"{_dag_id}_{'cancel' if _cancel else 'keep'}{_suffix}",
@@ -162,6 +169,7 @@ for _name, _mode in MODES.items():
                     timeout=_timeout,
                     soft_fail=_soft_fail,
                     cancel_on_kill=_cancel,
+                    execution_timeout=pendulum.duration(seconds=3) if _suffix == "_exec" else None,
                     **_mode,
                 )
             globals()[_dag.dag_id] = _dag
