@@ -134,12 +134,18 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
         **kwargs: Any,
     ) -> None:
         identity = self.pop_identity(kwargs)
+        for name in ("poke_interval", "timeout"):  # before Airflow's own checks, which let NaN through
+            value = kwargs.get(name)
+            if value is not None:
+                check_seconds(
+                    name,
+                    value.total_seconds() if isinstance(value, timedelta) else value,
+                    allow_zero=name == "timeout",
+                )
         super().__init__(**kwargs)
         self.keep_identity(identity)
         self.deferrable = deferrable
         self.cancel_on_kill = cancel_on_kill
-        check_seconds("poke_interval", self.poke_interval)
-        check_seconds("timeout", self.timeout, allow_zero=True)
         for name in ("exponential_backoff", "silent_fail"):
             if getattr(self, name, False):
                 raise InvalidArgumentError(

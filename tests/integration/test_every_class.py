@@ -41,6 +41,7 @@ AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
 DETAILS = {"statusCode": "Broken", "message": "scripted failure"}
 ROLE = "arn:aws:iam::123456789012:role/cleanrooms-ml"
 ACCOUNT_ARN = "arn:aws:cleanrooms-ml:us-east-1:123456789012"
+QUERY = {"sqlParameters": {"queryString": "SELECT 1"}}
 SUBSET = {("deferrable", "success"), ("poke", "failed"), ("reschedule", "not found")}
 """What the MWAA legs run (``-m "not exhaustive"``): every class at least once, in every mode."""
 
@@ -79,10 +80,7 @@ def start_request(cls: type, emulator) -> dict[str, Any]:
             "membership_identifier": membership,
             "name": "training-data",
             "configured_model_algorithm_associations": [association],
-            "input_channel": {
-                "dataSource": {"protectedQueryInputParameters": {"sqlParameters": {"queryString": "SELECT 1"}}},
-                "roleArn": ROLE,
-            },
+            "input_channel": {"dataSource": {"protectedQueryInputParameters": QUERY}, "roleArn": ROLE},
             "retention_in_days": 7,
         }
     if operation == "CreateTrainedModel":
@@ -170,7 +168,8 @@ def situation(cls: type, outcome: str, emulator) -> dict[str, Any]:
         steps = ["CREATE_IN_PROGRESS", GONE] if role == "sensor" else [GONE]
     else:
         steps = statuses["success" if outcome == "throttled" else outcome]
-    arguments = registered(cls, emulator, steps, DETAILS if outcome == "failed" and role == "sensor" else None)
+    details = DETAILS if outcome == "failed" and role == "sensor" else None
+    arguments = registered(cls, emulator, steps, details)
     if outcome == "failed" and role in ("cancel", "delete"):
         verb = "CANCEL" if role == "cancel" else "DELETE"
         script = [f"{verb}_PENDING", f"{verb}_FAILED"]

@@ -84,7 +84,7 @@ OUTCOMES = [
         False,
         False,
         "failed",
-        "AirflowTaskTimeout: The task's execution_timeout ran out while waiting for trained model inference job",
+        "AirflowTaskTimeout: The task's execution_timeout ran out while waiting for trained model",
         0,
     ),
     (
@@ -92,7 +92,7 @@ OUTCOMES = [
         True,
         True,
         "failed",
-        "AirflowTaskTimeout: The task's execution_timeout ran out while waiting for trained model inference job",
+        "AirflowTaskTimeout: The task's execution_timeout ran out while waiting for trained model",
         1,
     ),
 ]

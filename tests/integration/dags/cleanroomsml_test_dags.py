@@ -229,3 +229,24 @@ for _name, _arguments in {"native": {}, "newline": {"name": "{{ params.job_name 
     ) as _dag:
         start_task(**{"name": "scoring", **_arguments})
     globals()[_dag.dag_id] = _dag
+
+# A mapped start: Airflow renders mapped tasks through the unmapped operator's _do_render_template_fields.
+with DAG(
+    "cleanroomsml_start_mapped",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"out": ""},
+) as _dag:
+    CleanRoomsMLStartTrainedModelInferenceJobOperator.partial(
+        task_id="start",
+        membership_identifier="00000000-0000-4000-8000-000000000001",
+        trained_model_arn=f"{PREFIX}/trained-model/m1",
+        resource_config={"instanceType": "ml.m5.xlarge", "instanceCount": 1},
+        output_configuration={"members": [{"accountId": "123456789012"}]},
+        data_source={"mlInputChannelArn": f"{PREFIX}/ml-input-channel/c1"},
+        environment={"SCORING_INPUT": "{{ var.value.get('scoring_value', 'none') }}", "MODE": "batch"},
+        mask_environment_keys=("SCORING_INPUT",),
+        waiter_delay=0.2,
+    ).expand(name=["mapped-scoring-a", "mapped-scoring-b"])
+globals()[_dag.dag_id] = _dag
