@@ -146,12 +146,17 @@ def find(
     return resource
 
 
+def scripts_key(emulated: EmulatedKind, on: str) -> str:
+    """Where the scripts of the next create (or cancel, or delete) of a kind wait."""
+    return emulated.kind.name if on == "create" else f"{emulated.kind.name} {on}"
+
+
 def created(state: State, emulated: EmulatedKind, name: str, request: dict, region: str) -> dict:
     """A create or start: the resources it names are checked, then it starts its kind's lifecycle."""
     finder = Finder(state, region)
     finder.check_references(emulated, request)
     finder.check_unique_name(emulated, request)
-    scripts = state.next_scripts.get(emulated.kind.name)
+    scripts = state.next_scripts.get(scripts_key(emulated, "create"))
     if scripts:
         steps, step_seconds = scripts.pop(0), None
     elif state.reads_to_active and emulated.started[-1:] == ("ACTIVE",) and len(emulated.started) > 1:
@@ -272,7 +277,8 @@ def moved(script_of: str, verb: str) -> Callable[..., dict]:
             raise conflict(f"{emulated.kind.title} {resource.key} is {status}: cannot {verb}.")
         if verb == "delete":
             Finder(state, region).check_unused(emulated, resource, state.kinds)
-        resource.restart_script(script(getattr(emulated, script_of)), now)
+        scripted = state.next_scripts.get(scripts_key(emulated, verb))
+        resource.restart_script(scripted.pop(0) if scripted else script(getattr(emulated, script_of)), now)
         return {}
 
     return move

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_cleanroomsml.kinds import MEMBERSHIP
-from airflow_cleanroomsml.testing.calls import add_resource, served
+from airflow_cleanroomsml.testing.calls import add_resource, scripts_key, served
 from airflow_cleanroomsml.testing.errors import ERROR_CODES, ServiceError
 from airflow_cleanroomsml.testing.faults import Faults
 from airflow_cleanroomsml.testing.kinds import EMULATED_KINDS, TRAINED_MODEL_INFERENCE_JOBS, EmulatedKind
@@ -300,17 +300,27 @@ class CleanRoomsMLEmulator:
         return self.register(TRAINED_MODEL_INFERENCE_JOBS, statuses, name=name, **arguments)
 
     def script_next(
-        self, emulated: EmulatedKind, statuses: Iterable[str], *, status_details: dict[str, str] | None = None
+        self,
+        emulated: EmulatedKind,
+        statuses: Iterable[str],
+        *,
+        status_details: dict[str, str] | None = None,
+        on: str = "create",
     ) -> None:
         """
-        Make the next resource of a kind created through the API go through ``statuses``, one per read.
+        Make the next resource of a kind created (or cancelled, or deleted) through the API go through
+        ``statuses``, one per read.
 
         :param emulated: Its kind.
-        :param statuses: The statuses it shows, in order; it stays in the last one.
+        :param statuses: The statuses it shows, in order; it stays in the last one (:data:`GONE`
+            last: it is then no longer found).
         :param status_details: ``statusDetails`` shown with the last status.
+        :param on: Which call the script is for: ``create`` (or start), ``cancel`` or ``delete``.
         """
+        if on not in ("create", "cancel", "delete"):
+            raise ValueError(f"on={on!r} is not one of create, cancel, delete")
         with self._state.lock:
-            self._state.next_scripts.setdefault(emulated.kind.name, []).append(
+            self._state.next_scripts.setdefault(scripts_key(emulated, on), []).append(
                 script(statuses, status_details)
             )
 
