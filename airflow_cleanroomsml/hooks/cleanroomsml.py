@@ -24,6 +24,7 @@ from airflow_cleanroomsml.kinds import (
 )
 from airflow_cleanroomsml.validation import (
     InvalidArgumentError,
+    check_request,
     has_operation,
     require_members,
     service_model,
@@ -251,7 +252,12 @@ class CleanRoomsMLHook(AwsBaseHook):
         return dict(getattr(self.client, method_name(operation))(**request))
 
     def call_api(self, operation: str, **arguments: Any) -> dict[str, Any]:
-        """Make one API call with its members as snake_case arguments; arguments left as None are left out."""
+        """
+        Make one API call with its members as snake_case arguments; arguments left as None are left out.
+
+        The request is checked against the operation's input shape in the service model before the
+        call (:func:`~airflow_cleanroomsml.validation.check_request`): bad input is named, not sent.
+        """
         members = (
             service_model().operation_model(operation).input_shape.members if has_operation(operation) else {}
         )
@@ -262,6 +268,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         request = {
             by_argument.get(name, name): value for name, value in arguments.items() if value is not None
         }
+        check_request(operation, request, {member: snake_case(member) for member in request})
         return self.call(operation, **request)
 
     def read(self, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
@@ -757,7 +764,6 @@ class CleanRoomsMLHook(AwsBaseHook):
             operator's arguments); those left as None are left out.
         :return: The response: ``{"trainedModelInferenceJobArn": ...}``.
         """
-        validate_membership_id(arguments.get("membership_identifier"))
         return self.call_api("StartTrainedModelInferenceJob", **arguments)
 
     def cancel_trained_model_inference_job(

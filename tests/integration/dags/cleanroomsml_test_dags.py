@@ -21,6 +21,7 @@ except ImportError:  # Airflow 2
 
 from airflow_cleanroomsml.operators.cleanroomsml import (
     XCOM_JOB_DESCRIPTION_KEY,
+    CleanRoomsMLCancelTrainedModelInferenceJobOperator,
     CleanRoomsMLGetTrainedModelInferenceJobOperator,
     CleanRoomsMLStartTrainedModelInferenceJobOperator,
 )
@@ -249,4 +250,39 @@ with DAG(
         mask_environment_keys=("SCORING_INPUT",),
         waiter_delay=0.2,
     ).expand(name=["mapped-scoring-a", "mapped-scoring-b"])
+globals()[_dag.dag_id] = _dag
+
+# Plain classes (no recording subclass, which would itself call execute from execute): Airflow
+# refuses an operator's execute called from another's when allow_nested_operators=False.
+with DAG(
+    "cleanroomsml_plain",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"job_arn": ""},
+) as _dag:
+    _poke = CleanRoomsMLTrainedModelInferenceJobSensor(
+        task_id="wait_poke",
+        trained_model_inference_job_arn="{{ params.job_arn }}",
+        poke_interval=0.2,
+        timeout=10,
+        allow_nested_operators=False,
+    )
+    _deferred = CleanRoomsMLTrainedModelInferenceJobSensor(
+        task_id="wait_deferred",
+        trained_model_inference_job_arn="{{ params.job_arn }}",
+        poke_interval=0.2,
+        timeout=10,
+        deferrable=True,
+        allow_nested_operators=False,
+    )
+    _cancel = CleanRoomsMLCancelTrainedModelInferenceJobOperator(
+        task_id="cancel",
+        trained_model_inference_job_arn="{{ params.job_arn }}",
+        wait_for_completion=True,
+        waiter_delay=0.2,
+        deferrable=True,
+        allow_nested_operators=False,
+    )
+    _poke >> _deferred >> _cancel
 globals()[_dag.dag_id] = _dag
