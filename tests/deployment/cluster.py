@@ -311,6 +311,11 @@ class Airflow:
             "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": "15",
             "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "5",
             "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": str(TRIGGERER_HANDOVER_SECONDS),
+            # Triggers a triggerer takes at most (MWAA sets one by environment class): more waits than
+            # that at once must spread over both triggerers.
+            f"AIRFLOW__TRIGGERER__{'CAPACITY' if self.major >= 3 else 'DEFAULT_CAPACITY'}": str(
+                TRIGGERER_CAPACITY
+            ),
         }
 
     @property
@@ -541,6 +546,8 @@ class Airflow:
         return "\n".join(f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}" for path in paths)
 
 
+TRIGGERER_CAPACITY = 8
+"""``[triggerer] capacity`` in the Celery leg: the triggers one triggerer runs at most."""
 TRIGGERER_HANDOVER_SECONDS = 10
 """``[triggerer] triggerer_health_check_threshold`` in the Celery leg: how long a triggerer may miss
 its heartbeat before another takes its triggers (Airflow's default is 30 s)."""

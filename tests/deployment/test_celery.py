@@ -163,8 +163,12 @@ def test_a_fanned_out_run_creates_each_resource_once_and_spreads_its_waits_over_
     deployment, emulator, recorder
 ):
     """One run maps start operators over 12 resources of three kinds in three memberships."""
-    created = {TRAINED_MODEL_INFERENCE_JOBS: 6, TRAINED_MODEL_EXPORT_JOBS: 3, AUDIENCE_GENERATION_JOBS: 3}
-    for kind, count in created.items():
+    created = [
+        (TRAINED_MODEL_INFERENCE_JOBS, 6),
+        (TRAINED_MODEL_EXPORT_JOBS, 3),
+        (AUDIENCE_GENERATION_JOBS, 3),
+    ]
+    for kind, count in created:
         for _ in range(count):
             emulator.script_next(kind, statuses(12))
     triggerers = live(deployment, "TriggererJob")
@@ -177,7 +181,7 @@ def test_a_fanned_out_run_creates_each_resource_once_and_spreads_its_waits_over_
     assert state == "success"
 
     calls = emulator.calls_by_client
-    for kind, count in created.items():
+    for kind, count in created:
         assert (calls[kind.create, "botocore"], calls[kind.create, "aiobotocore"]) == (count, 0), (
             f"each {kind.kind.name} was started once, by a worker"
         )
@@ -192,6 +196,7 @@ def test_a_fanned_out_run_creates_each_resource_once_and_spreads_its_waits_over_
     assert values == [(12, 12)], "twelve tasks, twelve different resources"
 
     holders = watch.holders()
+    print("HOLDERS", holders, Counter(call.component for call in recorder.calls(since=since)))
     assert len(holders) == 12, f"every task was deferred: {holders}"
     assert all(holders.values()), f"every wait was held by a triggerer: {holders}"
     assert set().union(*holders.values()) == triggerers, f"the waits went to both triggerers: {holders}"
