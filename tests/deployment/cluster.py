@@ -471,6 +471,14 @@ class Airflow:
         rows = self.database.query("SELECT hostname FROM job WHERE id = %s", job_id)
         return rows[0][0] if rows else None
 
+    def trigger_arguments(self, kwargs: str) -> dict[str, Any]:
+        """A trigger's arguments as its row holds them (``trigger.kwargs``, encrypted with the Fernet key)."""
+        from cryptography.fernet import Fernet
+
+        fernet = Fernet(self.env["AIRFLOW__CORE__FERNET_KEY"].encode())
+        serialized = json.loads(fernet.decrypt(kwargs.encode()))
+        return dict(serialized.get("__var", serialized))
+
     def task_state(self, dag_id: str, run_id: str, task_id: str) -> str | None:
         rows = self.database.query(
             "SELECT state FROM task_instance WHERE dag_id = %s AND run_id = %s AND task_id = %s",

@@ -196,7 +196,6 @@ def test_a_fanned_out_run_creates_each_resource_once_and_spreads_its_waits_over_
     assert values == [(12, 12)], "twelve tasks, twelve different resources"
 
     holders = watch.holders()
-    print("HOLDERS", holders, Counter(call.component for call in recorder.calls(since=since)))
     assert len(holders) == 12, f"every task was deferred: {holders}"
     assert all(holders.values()), f"every wait was held by a triggerer: {holders}"
     assert set().union(*holders.values()) == triggerers, f"the waits went to both triggerers: {holders}"
@@ -339,6 +338,7 @@ def test_a_triggerer_killed_holding_waits_hands_them_over_intact(deployment, emu
             state = wait_until(
                 deployment.finished("celery_triggerer_killed", run_id), 300, "the handed-over waits to finish"
             )
+            finished_at = time.time()
         finally:
             deployment.replace(victim)
 
@@ -346,8 +346,11 @@ def test_a_triggerer_killed_holding_waits_hands_them_over_intact(deployment, emu
     assert emulator.calls[START] == len(MEMBERSHIPS["handover"]), "no job was started twice"
     assert adopted_at - killed_at < TRIGGERER_HANDOVER_SECONDS + 30, "adopted within Airflow's handover"
     for trigger, (_, kwargs, membership) in handed.items():
-        assert after[trigger][1] == kwargs, (
-            "the same trigger row, as serialized at deferral: its deadline and reads-before-deferral"
+        arguments = deployment.trigger_arguments(kwargs)
+        assert after[trigger][1] == kwargs, "the same row, as serialized at deferral: not written again"
+        assert arguments["deadline"] > finished_at, "its original deadline, still ahead when the run ended"
+        assert arguments["polls_done"] == 0, (
+            "and its reads before deferral (the start operator defers at once)"
         )
         holders = [host for _, host in watch.held_by(trigger) if host]
         adopter = after[trigger][0]
@@ -360,6 +363,9 @@ def test_a_triggerer_killed_holding_waits_hands_them_over_intact(deployment, emu
         assert by_survivor, f"the one that adopted it read it: {reads}"
         assert max(by_victim) < killed_at <= min(by_survivor), (
             f"no read of the wait in {membership} by two triggerers at once"
+        )
+        assert len(by_survivor) <= max(by_survivor) - min(by_survivor) + 2, (
+            "the adopting triggerer read it once a second (its waiter_delay), not twice over"
         )
 
 
