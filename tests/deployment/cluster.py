@@ -472,11 +472,17 @@ class Airflow:
         return rows[0][0] if rows else None
 
     def trigger_arguments(self, kwargs: str) -> dict[str, Any]:
-        """A trigger's arguments as its row holds them (``trigger.kwargs``, encrypted with the Fernet key)."""
+        """
+        A trigger's arguments as its row holds them (``trigger.kwargs``).
+
+        Airflow 2 encrypts them with the Fernet key; Airflow 3.3's triggers deferred through the
+        Execution API are stored as plain JSON (its model reads both).
+        """
         from cryptography.fernet import Fernet
 
-        fernet = Fernet(self.env["AIRFLOW__CORE__FERNET_KEY"].encode())
-        serialized = json.loads(fernet.decrypt(kwargs.encode()))
+        if not kwargs.startswith("{"):
+            kwargs = Fernet(self.env["AIRFLOW__CORE__FERNET_KEY"].encode()).decrypt(kwargs.encode()).decode()
+        serialized = json.loads(kwargs)
         return dict(serialized.get("__var", serialized))
 
     def task_state(self, dag_id: str, run_id: str, task_id: str) -> str | None:
