@@ -408,6 +408,24 @@ class Airflow:
         exited is killed. The component is forgotten only once it has exited, so a stop that times
         out can be followed by a harder one.
         """
+        members = self._signal(name, signum)
+        self.processes[name].wait(timeout=timeout)
+        self._forget(name, members)
+
+    def stop_all(self) -> None:
+        """Ask every component to stop, all at once; kill the session of any still running after 30 s."""
+        sessions = {name: self._signal(name, signal.SIGTERM) for name in list(self.processes)}
+        deadline = time.monotonic() + 30
+        for name, members in sessions.items():
+            try:
+                self.processes[name].wait(timeout=max(deadline - time.monotonic(), 0))
+            except subprocess.TimeoutExpired:
+                self.kill(name, signal.SIGKILL)
+            else:
+                self._forget(name, members)
+
+    def _signal(self, name: str, signum: int) -> list[psutil.Process]:
+        """Signal a component (see :meth:`kill`); return its session as it was, to kill what outlives it."""
         process = self.processes[name]
         members = _session(process)  # before the leader is reaped, while its pid still names the session
         if signum == signal.SIGKILL:
@@ -415,17 +433,12 @@ class Airflow:
         else:
             with suppress(ProcessLookupError):
                 os.killpg(process.pid, signum)
-        process.wait(timeout=timeout)
-        _send(members, signal.SIGKILL)  # whatever outlived it
-        del self.processes[name]
+        return members
 
-    def stop_all(self) -> None:
-        """Ask every component to stop; kill the session of any that is still running after 30 s."""
-        for component in list(self.processes):
-            try:
-                self.kill(component, signal.SIGTERM, timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill(component, signal.SIGKILL)
+    def _forget(self, name: str, members: list[psutil.Process]) -> None:
+        """Kill what outlived a component that has exited; forget it."""
+        _send(members, signal.SIGKILL)
+        del self.processes[name]
 
     def replace(self, name: str) -> str:
         """
