@@ -6,6 +6,7 @@ import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "local_executor: the deployment tier's LocalExecutor leg")
     config.addinivalue_line("markers", "celery: the deployment tier's Celery leg (MWAA's engine)")
 
 
