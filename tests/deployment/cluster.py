@@ -479,11 +479,6 @@ class Airflow:
         )
         return [(hostname, job_id) for hostname, job_id in rows]
 
-    def job_host(self, job_id: int | None) -> str | None:
-        """The host name (the component, in the Celery leg) of a scheduler or triggerer job."""
-        rows = self.database.query("SELECT hostname FROM job WHERE id = %s", job_id)
-        return rows[0][0] if rows else None
-
     def trigger_arguments(self, kwargs: str) -> dict[str, Any]:
         """
         A trigger's arguments as its row holds them (``trigger.kwargs``).
