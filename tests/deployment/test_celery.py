@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,7 +64,7 @@ START, GET, LIST, CANCEL = (
     "ListTrainedModelInferenceJobs",
     "CancelTrainedModelInferenceJob",
 )
-MEMBERSHIPS = {
+MEMBERSHIPS: dict[str, Any] = {
     "fan_out": [f"00000000-0000-4000-8000-0000000001{n:02d}" for n in (1, 2, 3)],
     "handover": [f"00000000-0000-4000-8000-0000000002{n:02d}" for n in (1, 2, 3, 4)],
     "solo": "00000000-0000-4000-8000-000000000301",

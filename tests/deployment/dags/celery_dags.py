@@ -32,7 +32,7 @@ PARENTS: dict[str, Any] = json.loads(os.environ.get("CLEANROOMSML_CELERY_PARENTS
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
 RUN_NAME = "{{ run_id | replace(':', '-') | replace('+', '-') | replace('.', '-') }}"
 MEMBERS = {"members": [{"accountId": "123456789012"}]}
-WAIT = {"waiter_delay": 1, "waiter_max_attempts": 300}
+WAIT: dict[str, Any] = {"waiter_delay": 1, "waiter_max_attempts": 300}
 """Every wait: a read a second, 300 at most (a budget of 300 s, and a deadline 60 s after that)."""
 
 
@@ -62,7 +62,7 @@ class StartThenStall(CleanRoomsMLStartTrainedModelInferenceJobOperator):
 
 
 if PARENTS:
-    INFERENCE = {
+    INFERENCE: dict[str, Any] = {
         "resource_config": {"instanceType": "ml.m5.xlarge", "instanceCount": 1},
         "output_configuration": MEMBERS,
         "deferrable": True,
