@@ -456,16 +456,20 @@ class Airflow:
         return new
 
     def component_of(self, pid: int) -> str | None:
-        """The name of the component process ``pid`` belongs to, if this deployment started it."""
+        """
+        The name of the component process ``pid`` belongs to, if this deployment started it: the
+        component whose session it is in, or else (a process that began a session of its own) its
+        nearest ancestor that is a component.
+        """
         import psutil
 
         try:
             session = os.getsid(pid)
+            if session in self.started:
+                return self.started[session]
             ancestors = [process.pid for process in psutil.Process(pid).parents()]
         except (OSError, psutil.Error):
             return None
-        if session in self.started:
-            return self.started[session]
         return next((self.started[ancestor] for ancestor in ancestors if ancestor in self.started), None)
 
     # -- what the metadata database says --------------------------------------------------------

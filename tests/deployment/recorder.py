@@ -125,12 +125,9 @@ class CallRecorder:
             return None
         wanted = f"socket:[{inode}]"
         for pid in (int(entry) for entry in os.listdir("/proc") if entry.isdigit()):
-            component = self.component_of(pid)
-            if component is None:
-                continue
             try:
                 if any(os.readlink(f"/proc/{pid}/fd/{fd}") == wanted for fd in os.listdir(f"/proc/{pid}/fd")):
-                    return component
+                    return self.component_of(pid)
             except OSError:
                 continue
         return None
