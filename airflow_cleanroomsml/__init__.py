@@ -1,5 +1,8 @@
-"""Apache Airflow provider for AWS Clean Rooms ML trained-model inference jobs."""
+"""
+Apache Airflow provider for AWS Clean Rooms ML: ML input channels, trained models, inference and export
+jobs, audience models, audience generation and export jobs, as DAG tasks.
+"""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

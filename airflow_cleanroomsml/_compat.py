@@ -27,6 +27,14 @@ except ImportError:  # Airflow 2 and 3.0
     )
 
 try:
+    from airflow.sdk.exceptions import AirflowRescheduleException, AirflowTaskTimeout
+except ImportError:  # Airflow 2 and 3.0
+    from airflow.exceptions import (  # type: ignore[assignment,no-redef]
+        AirflowRescheduleException,
+        AirflowTaskTimeout,
+    )
+
+try:
     from airflow.sdk.configuration import conf
 except ImportError:  # Airflow 2 and 3.0
     from airflow.configuration import conf  # type: ignore[assignment,no-redef]
@@ -42,8 +50,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AirflowException",
     "AirflowFailException",
+    "AirflowRescheduleException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
+    "AirflowTaskTimeout",
     "conf",
     "default_deferrable",
     "import_string",

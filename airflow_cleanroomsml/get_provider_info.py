@@ -13,7 +13,9 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": "airflow-provider-cleanroomsml",
         "name": "AWS Clean Rooms ML",
         "description": (
-            "Hooks, operators, sensors and triggers for AWS Clean Rooms ML trained-model inference jobs."
+            "Hooks, operators, sensors and triggers for every AWS Clean Rooms ML resource with a lifecycle: "
+            "ML input channels, trained models, inference and export jobs, audience models, audience "
+            "generation and export jobs."
         ),
         "versions": [__version__],
         "integrations": [

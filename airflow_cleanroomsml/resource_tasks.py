@@ -13,8 +13,26 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 
+from airflow_cleanroomsml.kinds import snake_case
+from airflow_cleanroomsml.validation import InvalidArgumentError
+
 if TYPE_CHECKING:
     from airflow_cleanroomsml.kinds import JobKind
+
+
+def check_region(region_name: str | None, arn_region: str | None, arn_argument: str) -> None:
+    """
+    Refuse a ``region_name`` that contradicts the region of the ARN a task's calls are about.
+
+    A regional service cannot see another region's resources, so calls go to the ARN's region; a
+    task that names another region is a mistake, named before any call rather than found as "not
+    found" after several.
+    """
+    if region_name is not None and arn_region is not None and region_name != arn_region:
+        raise InvalidArgumentError(
+            f"region_name={region_name!r} contradicts the region of {arn_argument} ({arn_region!r}); "
+            f"expected {arn_region!r}, or no region_name (calls then go to the ARN's region)."
+        )
 
 
 class ResourceTaskMixin:
@@ -48,11 +66,21 @@ class ResourceTaskMixin:
         self.reference: dict[str, Any] | None = None
 
     def resolve_reference(self) -> dict[str, Any]:
-        """Check the rendered identifying arguments and keep the resource's reference: call in ``execute``."""
-        self.reference = self.kind.reference(
-            **{name: getattr(self, name) for name in self.kind.arguments.values()}
+        """
+        Check the rendered identifying arguments and keep the resource's reference: call in ``execute``.
+
+        :raises InvalidArgumentError: When an argument is not valid, or ``region_name`` contradicts
+            the region in the resource's ARN.
+        """
+        return self.keep_reference(
+            self.kind.reference(**{name: getattr(self, name) for name in self.kind.arguments.values()})
         )
-        return self.reference
+
+    def keep_reference(self, reference: dict[str, Any]) -> dict[str, Any]:
+        """Keep a resource's checked reference (from the arguments, or a trigger's event) and its region."""
+        check_region(self.region_name, self.kind.locate(reference).region, snake_case(self.kind.arn_member))
+        self.reference = reference
+        return reference
 
     @property
     def _hook_parameters(self) -> dict[str, Any]:

@@ -86,7 +86,10 @@ def check_request(
     shape = service_model().operation_model(operation).input_shape
     for member in shape.required_members:
         if request.get(member) is None:
-            raise InvalidArgumentError(f"{fields.get(member, member)} is required by {operation}.")
+            raise InvalidArgumentError(
+                f"{fields.get(member, member)} is required by {operation}; expected a value, not None (a "
+                "template that rendered to nothing?)."
+            )
     for member, value in request.items():
         _check(shape.members[member], value, fields.get(member, member), member in secret)
 

@@ -55,9 +55,10 @@ class JobEvent(TypedDict):
     (:attr:`~airflow_cleanroomsml.kinds.JobKind.arguments`).
     """
 
-    status: Literal["success", "error", "timeout"]
+    status: Literal["success", "error", "timeout", "execution_timeout"]
     """``success``: the waiter succeeded; ``error``: it failed, or the service refused to answer;
-    ``timeout``: the wait's reads or time ran out first."""
+    ``timeout``: the wait's reads or time ran out first; ``execution_timeout``: the task's
+    ``execution_timeout`` ran out first (the next read would have come after it)."""
     message: str
     """What happened, naming the resource, its status and ``statusDetails``, or the AWS error."""
     job_status: str | None
@@ -66,14 +67,22 @@ class JobEvent(TypedDict):
     """The last ``statusDetails`` read."""
     error_code: str | None
     """The AWS error code that ended the wait (``ResourceNotFoundException`` for a resource never
-    found), or None when the resource's status or the wait's bounds did."""
+    found, or for one whose deletion the wait succeeded on), or None when the resource's status or
+    the wait's bounds did. An event with an error code has no description left to read."""
+
+
+@functools.cache
+def waiter_definitions(waiters_file: Path) -> dict[str, dict[str, Any]]:
+    """The waiters a botocore-format waiter file declares, by name (read once per process)."""
+    return dict(json.loads(waiters_file.read_text())["waiters"])
 
 
 @functools.cache
 def _acceptors(waiters_file: Path, waiter_name: str) -> list[AcceptorConfig]:
     from botocore.waiter import WaiterModel
 
-    return WaiterModel(json.loads(waiters_file.read_text())).get_waiter(waiter_name).acceptors
+    model = WaiterModel({"version": 2, "waiters": waiter_definitions(waiters_file)})
+    return model.get_waiter(waiter_name).acceptors
 
 
 def judge(kind: JobKind, waiter_name: str, reading: Mapping[str, Any]) -> Verdict:
@@ -117,6 +126,22 @@ def describe_status(kind: JobKind, label: str, status: str | None, details: Mapp
     return f"{text} ({cause})" if cause else text
 
 
+def execution_deadline(task: Any) -> float | None:
+    """
+    Unix time the task's ``execution_timeout`` runs out, for a wait that begins now, or None.
+
+    Airflow 3 does not apply ``execution_timeout`` to a task while it is deferred, and Airflow 2
+    ends a deferred task at it with a deferral timeout (a sensor timeout, for sensors): a wait
+    carries it instead, and ends before it as a worker's timeout would. It is counted from the
+    start of the wait, which a task begins as soon as it has made its call (if any): as Airflow
+    counts it from the start of ``execute``.
+
+    :param task: The operator or sensor.
+    """
+    timeout = getattr(task, "execution_timeout", None)
+    return time.time() + timeout.total_seconds() if timeout else None
+
+
 DEADLINE_GRACE_SECONDS = 60.0
 """
 Time a wait's deadline allows beyond the reads it plans: for the triggerer to pick a deferred wait
@@ -136,32 +161,51 @@ class PollSchedule(NamedTuple):
     :param delay: Seconds between reads.
     :param max_polls: The most reads the wait makes.
     :param deadline: Unix time the wait's budget ends, whoever is reading then.
+    :param execution_deadline: Unix time the task's ``execution_timeout`` runs out, if it has one:
+        no read is made at or after it, in the worker or in the triggerer (where Airflow itself
+        does not apply ``execution_timeout``).
     """
 
     started_at: float
     delay: float
     max_polls: int
     deadline: float
+    execution_deadline: float | None = None
 
     @classmethod
-    def starting_at(cls, started_at: float, delay: float, max_polls: int) -> PollSchedule:
+    def starting_at(
+        cls, started_at: float, delay: float, max_polls: int, execution_deadline: float | None = None
+    ) -> PollSchedule:
         """A schedule whose first read is due at ``started_at`` (its deadline adds the grace)."""
-        return cls(started_at, delay, max_polls, started_at + delay * max_polls + DEADLINE_GRACE_SECONDS)
+        deadline = started_at + delay * max_polls + DEADLINE_GRACE_SECONDS
+        return cls(started_at, delay, max_polls, deadline, execution_deadline)
 
     @classmethod
-    def starting_now(cls, delay: float, max_polls: int) -> PollSchedule:
+    def starting_now(
+        cls, delay: float, max_polls: int, execution_deadline: float | None = None
+    ) -> PollSchedule:
         """A schedule whose first read is due now."""
-        return cls.starting_at(time.time(), delay, max_polls)
+        return cls.starting_at(time.time(), delay, max_polls, execution_deadline)
 
     @classmethod
-    def from_deadline(cls, deadline: float, delay: float, max_polls: int) -> PollSchedule:
+    def from_deadline(
+        cls, deadline: float, delay: float, max_polls: int, execution_deadline: float | None = None
+    ) -> PollSchedule:
         """The schedule of a wait whose budget ends at ``deadline`` (what triggers serialize)."""
         return cls(
             min(deadline - DEADLINE_GRACE_SECONDS - delay * max_polls, time.time()),
             delay,
             max_polls,
             deadline,
+            execution_deadline,
         )
+
+    @property
+    def ends_at(self) -> float:
+        """Unix time after which no read is made: the deadline, or the execution deadline if earlier."""
+        if self.execution_deadline is None:
+            return self.deadline
+        return min(self.deadline, self.execution_deadline)
 
     def due(self, read: int) -> float:
         """Unix time read number ``read`` (from 0) is due, as planned when the wait began."""
@@ -207,6 +251,8 @@ class JobWait:
         self._slot = 0
         self.status: str | None = None
         self.details: dict[str, Any] | None = None
+        self.ended_by: Literal["timeout", "execution_timeout"] = "timeout"
+        """What ended a wait that gave up: its own bounds, or the task's ``execution_timeout``."""
 
     def next_read_at(self) -> float | None:
         """
@@ -214,17 +260,37 @@ class JobWait:
 
         A process's first read for the wait is always made, even past the deadline: a trigger
         resumed after it (the triggerer was down) still says what it finds, which may be success.
+        No read is ever made at or after the task's execution deadline (``execution_timeout``).
         """
         now = time.time()
         if self._anchor is None:
-            self._anchor = max(self.schedule.due(self.reads), now)
-            return self._anchor
+            due = max(self.schedule.due(self.reads), now)
+            if self._out_of_time(due, first=True):
+                return None
+            self._anchor = due
+            return due
         if self.reads >= self.schedule.max_polls:
+            self.ended_by = "timeout"
             return None
         delay = self.schedule.delay
         self._slot = max(self._slot, math.floor((now - self._anchor) / delay) if delay > 0 else 0)
         due = self._anchor + self._slot * delay
-        return None if max(due, now) >= self.schedule.deadline else due
+        return None if self._out_of_time(max(due, now)) else due
+
+    def _out_of_time(self, when: float, first: bool = False) -> bool:
+        """Whether a read at ``when`` would come too late; if so, say which bound ended the wait."""
+        execution_deadline = self.schedule.execution_deadline
+        if (
+            execution_deadline is not None
+            and when >= execution_deadline
+            and (first or execution_deadline <= self.schedule.deadline)
+        ):
+            self.ended_by = "execution_timeout"
+            return True
+        if not first and when >= self.schedule.deadline:
+            self.ended_by = "timeout"
+            return True
+        return False
 
     def _count_read(self) -> None:
         if self._anchor is None:  # read without asking when (a sensor's poke): it starts this process's reads
@@ -283,8 +349,8 @@ class JobWait:
         response = error.response
         code, message = response.get("Error", {}).get("Code"), response.get("Error", {}).get("Message")
         verdict = judge(self.kind, self.waiter_name, response)  # a waiter may name an error (gone = deleted)
-        if verdict == "success":
-            return self.event("success", f"{self.kind.title} {self.label} is gone ({code})")
+        if verdict == "success":  # the resource is gone, as the wait wanted: it has no description left
+            return self.event("success", f"{self.kind.title} {self.label} is gone ({code})", error_code=code)
         if verdict == "failure":
             return self.event("error", f"{code}: {message}", error_code=code)
         if code == "ResourceNotFoundException":
@@ -317,9 +383,20 @@ class JobWait:
         return self.timeout_event() if self.next_read_at() is None else None
 
     def timeout_event(self) -> JobEvent:
-        """The event for a wait that ran out of reads or time with the resource still pending."""
+        """
+        The event for a wait that ran out of reads or time with the resource still pending.
+
+        Its status is ``execution_timeout`` when the task's ``execution_timeout`` ended it, ``timeout``
+        when the wait's own bounds did.
+        """
         seen = f"its last status was {self.status}" if self.status else "no status could be read"
         elapsed = max(time.time() - self.schedule.started_at, 0)
+        if self.ended_by == "execution_timeout":
+            return self.event(
+                "execution_timeout",
+                f"The task's execution_timeout ran out while waiting for {self.kind.name} {self.label}, "
+                f"after {self.reads} polls in {elapsed:.0f}s: {seen}",
+            )
         return self.event(
             "timeout",
             f"Gave up waiting for {self.kind.name} {self.label} after {self.reads} polls in {elapsed:.0f}s: "
@@ -328,7 +405,7 @@ class JobWait:
 
     def event(
         self,
-        status: Literal["success", "error", "timeout"],
+        status: Literal["success", "error", "timeout", "execution_timeout"],
         message: str,
         error_code: str | None = None,
     ) -> JobEvent:

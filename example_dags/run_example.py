@@ -82,6 +82,8 @@ def _xcom_values(dag_run) -> dict[str, object]:
         for row in rows:
             try:
                 values[row.task_id] = XCom.deserialize_value(row)
+            except AttributeError:  # Airflow 2.11: the column holds the decoded JSON value itself
+                values[row.task_id] = row.value
             except Exception:  # an XCom backend this script does not know: show that it exists
                 values[row.task_id] = "<stored>"
         return values

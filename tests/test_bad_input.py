@@ -259,6 +259,63 @@ BAD_INPUTS = {
         ),
         "name",
     ),
+    "start: waiter_delay NaN": (start(waiter_delay=float("nan")), "waiter_delay"),
+    "start: waiter_delay infinite": (start(waiter_delay=float("inf")), "waiter_delay"),
+    "start: deferrable, 10**15 reads": (
+        start(waiter_max_attempts=10**15, deferrable=True),
+        "waiter_max_attempts",
+    ),
+    "start: a wait of more than a year": (
+        start(waiter_delay=3600, waiter_max_attempts=9000),
+        "waiter_max_attempts",
+    ),
+    "start: attempts as a float": (start(waiter_max_attempts=5.0), "waiter_max_attempts"),
+    "cancel: waiter_delay infinite": (
+        cancel(waiter_delay=float("inf"), wait_for_completion=True),
+        "waiter_delay",
+    ),
+    "sensor: poke_interval NaN": (sensor(poke_interval=float("nan")), "poke_interval"),
+    "sensor: timeout infinite": (sensor(timeout=float("inf")), "timeout"),
+    "sensor: deferrable, timeout of a century": (
+        sensor(timeout=100 * 366 * 86400, deferrable=True),
+        "timeout",
+    ),
+    "sensor: exponential_backoff": (sensor(exponential_backoff=True), "exponential_backoff"),
+    "get: exclude_from_xcom a number": (
+        lambda: CleanRoomsMLGetTrainedModelInferenceJobOperator(
+            task_id="get", trained_model_inference_job_arn=JOB_ARN, exclude_from_xcom=5
+        ),
+        "exclude_from_xcom",
+    ),
+    "start: exclude_from_xcom with an empty key": (
+        start(exclude_from_xcom=["environment", ""]),
+        "exclude_from_xcom",
+    ),
+    "start: exclude_from_xcom a dict": (start(exclude_from_xcom={"environment": True}), "exclude_from_xcom"),
+    "start: mask_environment_keys a number": (start(mask_environment_keys=7), "mask_environment_keys"),
+    "model: mask_environment_keys with a number": (
+        model(mask_environment_keys=["EPOCHS", 3]),
+        "mask_environment_keys",
+    ),
+    "sensor: region_name contradicting the ARN": (sensor(region_name="eu-west-1"), "region_name='eu-west-1'"),
+    "get: region_name contradicting the ARN": (
+        lambda: CleanRoomsMLGetTrainedModelInferenceJobOperator(
+            task_id="get", trained_model_inference_job_arn=JOB_ARN, region_name="eu-west-1"
+        ).execute({}),
+        "region_name='eu-west-1'",
+    ),
+    "start: region_name contradicting the trained model's": (
+        start(region_name="eu-west-1"),
+        "trained_model_arn",
+    ),
+    "export: region_name contradicting the trained model's": (export(region_name="eu-west-1"), "region_name"),
+    "sensor: ARN rendered to None": (sensor(arn=None), "trained_model_inference_job_arn"),
+    "sensor: ARN rendered to a number": (sensor(arn=123456789012), "trained_model_inference_job_arn"),
+    "start: name rendered to None": (start(name=None), "name"),
+    "start: data_source rendered to a string": (
+        start(data_source="{'mlInputChannelArn': 'x'}"),
+        "data_source",
+    ),
     "latest model: membership not a UUID": (
         lambda: CleanRoomsMLGetLatestTrainedModelOperator(
             task_id="latest", membership_identifier="m", name="x"

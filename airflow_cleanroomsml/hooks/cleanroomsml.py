@@ -22,8 +22,14 @@ from airflow_cleanroomsml.kinds import (
     snake_case,
     validate_membership_id,
 )
-from airflow_cleanroomsml.validation import has_operation, require_members, service_model
-from airflow_cleanroomsml.waiting import JobWait, PollSchedule, judge
+from airflow_cleanroomsml.validation import (
+    InvalidArgumentError,
+    check_request,
+    has_operation,
+    require_members,
+    service_model,
+)
+from airflow_cleanroomsml.waiting import JobWait, PollSchedule, judge, waiter_definitions
 
 if TYPE_CHECKING:
     import os
@@ -63,6 +69,15 @@ def not_listed(kind: JobKind, label: str) -> Exception:
         },
         kind.list or "List",
     )
+
+
+def where_asked(error: Any, asked: str) -> Exception:
+    """A ``ClientError`` like ``error`` (same code and operation), its message saying where it asked."""
+    from botocore.exceptions import ClientError
+
+    response = {**error.response, "Error": dict(error.response.get("Error", {}))}
+    response["Error"]["Message"] = f"{response['Error'].get('Message', '')} (asked: {asked})"
+    return ClientError(response, error.operation_name)
 
 
 def refresh_off_the_loop(credentials: Any) -> None:
@@ -114,6 +129,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         kwargs["client_type"] = "cleanroomsml"
         super().__init__(*args, **kwargs)
         self._looked_up: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._regional: dict[str, CleanRoomsMLHook] = {}
 
     @cached_property
     def waiter_path(self) -> os.PathLike[str] | None:
@@ -137,6 +153,68 @@ class CleanRoomsMLHook(AwsBaseHook):
     def client(self) -> CleanRoomsMLClient:
         """The cached boto3 ``cleanroomsml`` client (``conn``, typed)."""
         return self.conn
+
+    def get_waiter(self, waiter_name: str, *args: Any, **kwargs: Any) -> Any:
+        """
+        A botocore waiter of this package's (``waiters/cleanroomsml.json``), or of botocore's.
+
+        Only waiters that judge a Get call's answer are handed out: those of kinds without one
+        (export jobs) judge list summaries, which a botocore waiter cannot pick out of a List
+        answer; wait for those with :meth:`wait` or the kind's sensor.
+        """
+        config = waiter_definitions(WAITERS_FILE).get(waiter_name)
+        if config is not None and not config["operation"].startswith("Get"):
+            raise ValueError(
+                f"{waiter_name!r} judges {config['operation']} summaries, which a botocore waiter cannot "
+                "pick out of a list answer; expected a waiter of a Get call. Wait with CleanRoomsMLHook.wait "
+                "or the kind's sensor instead."
+            )
+        return super().get_waiter(waiter_name, *args, **kwargs)
+
+    @staticmethod
+    def _apply_parameters_value(
+        config: dict[str, Any], waiter_name: str, parameters: dict[str, str] | None
+    ) -> dict[str, Any]:
+        """
+        The Amazon hook's rendering of templated acceptor arguments, for acceptors that have one.
+
+        Its own reads ``argument`` of every acceptor and fails on error matchers, which have none
+        (botocore's waiter model has ``ResourceNotFoundException`` end a wait for a deletion so).
+        """
+        waiter = config["waiters"][waiter_name]
+        with_argument = [acceptor for acceptor in waiter["acceptors"] if "argument" in acceptor]
+        # It renders the acceptors it is given in place: those are the config's own.
+        AwsBaseHook._apply_parameters_value(
+            {"waiters": {waiter_name: {**waiter, "acceptors": with_argument}}}, waiter_name, parameters
+        )
+        return config
+
+    def in_region(self, region: str) -> CleanRoomsMLHook:
+        """
+        This hook, or one like it (same connection and settings) whose calls go to ``region``.
+
+        A regional service cannot see another region's resources: calls about a resource go to the
+        region in its ARN. A hook given an explicit ``region_name`` that contradicts it refuses.
+
+        :raises InvalidArgumentError: When the hook's ``region_name`` is another region.
+        """
+        named = self._region_name  # the hook's own argument; the connection's region may be any
+        if named is not None and named != region:
+            raise InvalidArgumentError(
+                f"region_name={named!r} contradicts the resource's region {region!r} (in its "
+                f"ARN); expected {region!r}, or no region_name."
+            )
+        if self.region_name == region:
+            return self
+        if region not in self._regional:
+            self._regional[region] = type(self)(
+                aws_conn_id=self.aws_conn_id, region_name=region, verify=self.verify, config=self.config
+            )
+        return self._regional[region]
+
+    def located(self, kind: JobKind, reference: Mapping[str, Any]) -> CleanRoomsMLHook:
+        """The hook whose calls reach a resource: one for the region in its ARN (:meth:`in_region`)."""
+        return self.in_region(kind.locate(reference).region)
 
     def asked(self) -> str:
         """
@@ -174,7 +252,12 @@ class CleanRoomsMLHook(AwsBaseHook):
         return dict(getattr(self.client, method_name(operation))(**request))
 
     def call_api(self, operation: str, **arguments: Any) -> dict[str, Any]:
-        """Make one API call with its members as snake_case arguments; arguments left as None are left out."""
+        """
+        Make one API call with its members as snake_case arguments; arguments left as None are left out.
+
+        The request is checked against the operation's input shape in the service model before the
+        call (:func:`~airflow_cleanroomsml.validation.check_request`): bad input is named, not sent.
+        """
         members = (
             service_model().operation_model(operation).input_shape.members if has_operation(operation) else {}
         )
@@ -185,32 +268,54 @@ class CleanRoomsMLHook(AwsBaseHook):
         request = {
             by_argument.get(name, name): value for name, value in arguments.items() if value is not None
         }
+        check_request(operation, request, {member: snake_case(member) for member in request})
         return self.call(operation, **request)
 
     def read(self, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
         """
         Read one resource: its description, or for a kind without a Get call, its list summary.
 
+        The call goes to the region in the resource's ARN (:meth:`located`).
+
         :param kind: The resource's kind.
         :param reference: Its reference (:meth:`~airflow_cleanroomsml.kinds.JobKind.reference`).
         :raises botocore.exceptions.ClientError: ``ResourceNotFoundException`` when it is not found
             (or not listed).
         """
+        hook = self.located(kind, reference)
         if kind.get is not None:
-            return self.call(kind.get, **reference)
-        request = self.list_request(kind, reference)
-        summary = _find(kind, self.list_resources(kind, **request), reference)
+            return hook.call(kind.get, **reference)
+        request = hook.list_request(kind, reference)
+        summary = _find(kind, hook.list_resources(kind, **request), reference)
         if summary is None:
             raise not_listed(kind, kind.label(reference))
         return summary
+
+    def describe(self, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
+        """
+        Read one resource for a user (the ``get_*`` methods, describe operators).
+
+        As :meth:`read`, but a resource not found fails with a message that says where it was
+        looked for: the account, the region and the connection.
+        """
+        from botocore.exceptions import ClientError
+
+        hook = self.located(kind, reference)
+        try:
+            return hook.read(kind, reference)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+            raise where_asked(error, hook.asked()) from None
 
     def list_request(self, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
         """The list call's request for a reference, with what the kind's lookups find (cached)."""
         key = (kind.name, *sorted(reference.items()))
         if key not in self._looked_up:
+            hook = self.located(kind, reference)
             known = {**reference, ARN_MEMBERSHIP: kind.locate(reference).membership_id}
             for lookup in kind.lookups:
-                response = self.call(lookup.operation, **{k: known[v] for k, v in lookup.request.items()})
+                response = hook.call(lookup.operation, **{k: known[v] for k, v in lookup.request.items()})
                 known.update({k: response[v] for k, v in lookup.take.items()})
             self._looked_up[key] = known
         known = self._looked_up[key]
@@ -241,10 +346,13 @@ class CleanRoomsMLHook(AwsBaseHook):
         """
         if kind.cancel is None:
             raise ValueError(f"{kind.title}s cannot be cancelled.")
+        hook = self.located(kind, reference)
         try:
-            self.call(kind.cancel, **reference)
-        except self.client.exceptions.ConflictException:
-            status = self.read(kind, reference).get("status")
+            hook.call(kind.cancel, **reference)
+        except hook.client.exceptions.ResourceNotFoundException as error:
+            raise where_asked(error, hook.asked()) from None
+        except hook.client.exceptions.ConflictException:
+            status = hook.read(kind, reference).get("status")
             if not self.can_cancel(kind, status):
                 self.log.info("%s %s is %s: nothing to cancel.", kind.title, kind.label(reference), status)
                 return False
@@ -264,14 +372,15 @@ class CleanRoomsMLHook(AwsBaseHook):
 
         if kind.delete is None:
             raise ValueError(f"{kind.title}s cannot be deleted.")
+        hook = self.located(kind, reference)
         try:
-            self.call(kind.delete, **reference)
+            hook.call(kind.delete, **reference)
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
             if code == "ResourceNotFoundException":
                 self.log.info("%s %s is already gone.", kind.title, kind.label(reference))
                 return False
-            status = self.read(kind, reference).get("status") if code == "ConflictException" else None
+            status = hook.read(kind, reference).get("status") if code == "ConflictException" else None
             if status is not None and (status == "INACTIVE" or status.startswith("DELETE_")):
                 self.log.info("%s %s is %s: nothing to delete.", kind.title, kind.label(reference), status)
                 return False
@@ -308,18 +417,25 @@ class CleanRoomsMLHook(AwsBaseHook):
         from botocore.exceptions import ClientError, HTTPClientError
         from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
+        from airflow_cleanroomsml._compat import AirflowTaskTimeout
+
+        hook = self.located(kind, reference)
         wait = JobWait(kind, waiter_name, reference, schedule, reads_done)
-        while True:
-            due = wait.next_read_at()
-            if due is None:
-                return wait.timeout_event()
-            time.sleep(max(due - time.time(), 0))
-            try:
-                event = wait.record(self.read(kind, reference))
-            except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
-                event = wait.record_error(error, self.asked)
-            if event is not None:
-                return event
+        try:
+            while True:
+                due = wait.next_read_at()
+                if due is None:
+                    return wait.timeout_event()
+                time.sleep(max(due - time.time(), 0))
+                try:
+                    event = wait.record(hook.read(kind, reference))
+                except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
+                    event = wait.record_error(error, hook.asked)
+                if event is not None:
+                    return event
+        except AirflowTaskTimeout:  # the task's own alarm rang during the last read its timeout allowed
+            wait.ended_by = "execution_timeout"
+            return wait.timeout_event()
 
     # -- any kind, asynchronously, with a shared aiobotocore client -------------------------------
 
@@ -377,6 +493,8 @@ class CleanRoomsMLHook(AwsBaseHook):
         """
         Cancel a resource with an aiobotocore client; one past cancelling is left as it is.
 
+        As :meth:`cancel`: a ``ConflictException`` for a resource that could still be cancelled is raised.
+
         :return: True if this call asked for the cancellation, False if it was past cancelling.
         """
         from botocore.exceptions import ClientError
@@ -387,6 +505,10 @@ class CleanRoomsMLHook(AwsBaseHook):
             await getattr(client, method_name(kind.cancel))(**reference)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConflictException":
+                raise
+            list_request = {} if kind.get else await CleanRoomsMLHook.alist_request(client, kind, reference)
+            status = (await CleanRoomsMLHook.aread(client, kind, reference, list_request)).get("status")
+            if CleanRoomsMLHook.can_cancel(kind, status):
                 raise
             return False
         return True
@@ -401,7 +523,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         self, ml_input_channel_arn: str, membership_identifier: str | None = None
     ) -> dict[str, Any]:
         """``GetMLInputChannel``; the membership defaults to the ARN's."""
-        return self.read(
+        return self.describe(
             ML_INPUT_CHANNEL,
             ML_INPUT_CHANNEL.reference(
                 ml_input_channel_arn=ml_input_channel_arn, membership_identifier=membership_identifier
@@ -416,12 +538,18 @@ class CleanRoomsMLHook(AwsBaseHook):
 
     def delete_ml_input_channel_data(
         self, ml_input_channel_arn: str, membership_identifier: str | None = None
-    ) -> None:
-        """``DeleteMLInputChannelData``: delete the data a channel's query produced."""
+    ) -> bool:
+        """
+        ``DeleteMLInputChannelData``: delete the data a channel's query produced.
+
+        Data already deleted or being deleted is left as it is.
+
+        :return: True if this call asked for the deletion, False if it was already asked for.
+        """
         reference = ML_INPUT_CHANNEL.reference(
             ml_input_channel_arn=ml_input_channel_arn, membership_identifier=membership_identifier
         )
-        self.call("DeleteMLInputChannelData", **reference)
+        return self.delete(ML_INPUT_CHANNEL, reference)
 
     # -- trained models ------------------------------------------------------------------------
 
@@ -436,7 +564,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         version_identifier: str | None = None,
     ) -> dict[str, Any]:
         """``GetTrainedModel``: one version (``version_identifier``, needs botocore 1.39.1), or the model."""
-        return self.read(
+        return self.describe(
             TRAINED_MODEL, self._trained_model(trained_model_arn, membership_identifier, version_identifier)
         )
 
@@ -456,11 +584,16 @@ class CleanRoomsMLHook(AwsBaseHook):
         trained_model_arn: str,
         membership_identifier: str | None = None,
         version_identifier: str | None = None,
-    ) -> None:
-        """``DeleteTrainedModelOutput``: delete the artifacts a training produced."""
-        self.call(
-            "DeleteTrainedModelOutput",
-            **self._trained_model(trained_model_arn, membership_identifier, version_identifier),
+    ) -> bool:
+        """
+        ``DeleteTrainedModelOutput``: delete the artifacts a training produced.
+
+        Output already deleted or being deleted is left as it is.
+
+        :return: True if this call asked for the deletion, False if it was already asked for.
+        """
+        return self.delete(
+            TRAINED_MODEL, self._trained_model(trained_model_arn, membership_identifier, version_identifier)
         )
 
     def list_trained_models(self, membership_identifier: str) -> list[dict[str, Any]]:
@@ -502,7 +635,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         if not candidates:
             raise ValueError(
                 f"No trained model named {name!r} is ACTIVE in membership {membership_identifier} "
-                f"({len(named)} of that name in other statuses)."
+                f"({len(named)} of that name in other statuses; asked: {self.asked()})."
             )
         return max(candidates, key=lambda model: model["createTime"])
 
@@ -532,7 +665,7 @@ class CleanRoomsMLHook(AwsBaseHook):
             name=name,
             trained_model_version_identifier=trained_model_version_identifier,
         )
-        return self.read(TRAINED_MODEL_EXPORT_JOB, reference)
+        return self.describe(TRAINED_MODEL_EXPORT_JOB, reference)
 
     # -- lookalike: audience models, generation and export jobs ----------------------------------
 
@@ -542,7 +675,7 @@ class CleanRoomsMLHook(AwsBaseHook):
 
     def get_audience_model(self, audience_model_arn: str) -> dict[str, Any]:
         """``GetAudienceModel``."""
-        return self.read(AUDIENCE_MODEL, AUDIENCE_MODEL.reference(audience_model_arn=audience_model_arn))
+        return self.describe(AUDIENCE_MODEL, AUDIENCE_MODEL.reference(audience_model_arn=audience_model_arn))
 
     def list_audience_models(self) -> list[dict[str, Any]]:
         """``ListAudienceModels``: every page of the account's audience models."""
@@ -554,7 +687,7 @@ class CleanRoomsMLHook(AwsBaseHook):
 
     def get_configured_audience_model(self, configured_audience_model_arn: str) -> dict[str, Any]:
         """``GetConfiguredAudienceModel``: configuration (which audience model a collaboration uses)."""
-        return self.read(
+        return self.describe(
             CONFIGURED_AUDIENCE_MODEL,
             CONFIGURED_AUDIENCE_MODEL.reference(configured_audience_model_arn=configured_audience_model_arn),
         )
@@ -569,7 +702,7 @@ class CleanRoomsMLHook(AwsBaseHook):
 
     def get_audience_generation_job(self, audience_generation_job_arn: str) -> dict[str, Any]:
         """``GetAudienceGenerationJob``."""
-        return self.read(
+        return self.describe(
             AUDIENCE_GENERATION_JOB,
             AUDIENCE_GENERATION_JOB.reference(audience_generation_job_arn=audience_generation_job_arn),
         )
@@ -600,7 +733,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         reference = AUDIENCE_EXPORT_JOB.reference(
             audience_generation_job_arn=audience_generation_job_arn, name=name
         )
-        return self.read(AUDIENCE_EXPORT_JOB, reference)
+        return self.describe(AUDIENCE_EXPORT_JOB, reference)
 
     # -- trained model inference jobs -------------------------------------------------------------
 
@@ -615,7 +748,7 @@ class CleanRoomsMLHook(AwsBaseHook):
             ARN when omitted, and checked against it when given.
         :return: The response, with boto3's ``datetime`` values and ``ResponseMetadata``.
         """
-        return self.read(
+        return self.describe(
             TRAINED_MODEL_INFERENCE_JOB,
             TRAINED_MODEL_INFERENCE_JOB.reference(
                 trained_model_inference_job_arn=trained_model_inference_job_arn,
@@ -623,14 +756,15 @@ class CleanRoomsMLHook(AwsBaseHook):
             ),
         )
 
-    def start_trained_model_inference_job(self, **request: Any) -> str:
+    def start_trained_model_inference_job(self, **arguments: Any) -> dict[str, Any]:
         """
-        Start a trained model inference job (``StartTrainedModelInferenceJob``); return its ARN.
+        ``StartTrainedModelInferenceJob`` with its members as snake_case arguments; returns the job's ARN.
 
-        :param request: The request in the API's camelCase, ``membershipIdentifier`` included.
+        :param arguments: ``membership_identifier``, ``name``, ``trained_model_arn``... (the
+            operator's arguments); those left as None are left out.
+        :return: The response: ``{"trainedModelInferenceJobArn": ...}``.
         """
-        validate_membership_id(request.get("membershipIdentifier"))
-        return self.client.start_trained_model_inference_job(**request)["trainedModelInferenceJobArn"]
+        return self.call_api("StartTrainedModelInferenceJob", **arguments)
 
     def cancel_trained_model_inference_job(
         self, trained_model_inference_job_arn: str, membership_identifier: str | None = None

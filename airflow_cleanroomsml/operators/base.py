@@ -15,23 +15,31 @@ The operators every kind's operators are: describe one resource, start one, canc
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 
-from airflow_cleanroomsml._compat import AirflowException, default_deferrable, import_string, mask_secret
+from airflow_cleanroomsml._compat import (
+    AirflowException,
+    AirflowTaskTimeout,
+    default_deferrable,
+    import_string,
+    mask_secret,
+)
+from airflow_cleanroomsml.arguments import ALL_KEYS, check_wait, key_collection
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
-from airflow_cleanroomsml.json_safe import xcom_description
+from airflow_cleanroomsml.json_safe import to_json_safe, xcom_description
 from airflow_cleanroomsml.kinds import MEMBERSHIP, arn_region, snake_case
 from airflow_cleanroomsml.links.cleanroomsml import CleanRoomsMLConsoleLink, CleanRoomsMLMembershipLink
-from airflow_cleanroomsml.resource_tasks import ResourceTaskMixin
+from airflow_cleanroomsml.resource_tasks import ResourceTaskMixin, check_region
 from airflow_cleanroomsml.validation import InvalidArgumentError, check_request
-from airflow_cleanroomsml.waiting import PollSchedule, judge
+from airflow_cleanroomsml.waiting import PollSchedule, execution_deadline, judge
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
+    from collections.abc import Collection, Sequence
 
     from airflow.sdk import Context
 
@@ -46,6 +54,37 @@ ACTIONS_IF_JOB_EXISTS = ("reattach", "fail", "start_new")
 def run_identity_tags(dag_id: str, task_id: str, run_id: str, map_index: int) -> dict[str, str]:
     """The tags that say which task instance (any try) created a resource: the reattach key."""
     return dict(zip(RUN_TAG_KEYS, (dag_id, task_id, run_id, str(map_index)), strict=True))
+
+
+def same_value(requested: Any, found: Any) -> bool:
+    """
+    Whether a value as requested is what a resource shows: dicts key by key (the service may add
+    keys, such as defaults), lists item by item, timestamps as instants, anything else equal.
+    """
+    if isinstance(requested, Mapping):
+        return isinstance(found, Mapping) and all(
+            key in found and same_value(value, found[key]) for key, value in requested.items()
+        )
+    if isinstance(requested, (list, tuple)):
+        return (
+            isinstance(found, (list, tuple))
+            and len(found) == len(requested)
+            and all(same_value(a, b) for a, b in zip(requested, found, strict=True))
+        )
+    if isinstance(found, datetime) or isinstance(requested, datetime):
+        try:
+            return instant(requested) == instant(found)
+        except (TypeError, ValueError):
+            return False
+    return bool(requested == found)
+
+
+def instant(value: Any) -> datetime:
+    """A timestamp as the API takes it (datetime, ISO-8601 string, epoch seconds), as an aware datetime."""
+    from botocore.utils import parse_timestamp
+
+    parsed = value if isinstance(value, datetime) else parse_timestamp(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def raise_for_event(event: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -83,19 +122,6 @@ def persist_console_link(
     )
 
 
-def _check_bounds(waiter_delay: Any, waiter_max_attempts: Any) -> None:
-    if isinstance(waiter_delay, bool) or not isinstance(waiter_delay, (int, float)) or waiter_delay <= 0:
-        raise InvalidArgumentError(f"waiter_delay={waiter_delay!r} is not valid; expected seconds > 0.")
-    if (
-        isinstance(waiter_max_attempts, bool)
-        or not isinstance(waiter_max_attempts, int)
-        or waiter_max_attempts < 1
-    ):
-        raise InvalidArgumentError(
-            f"waiter_max_attempts={waiter_max_attempts!r} is not valid; expected a whole number >= 1."
-        )
-
-
 class CleanRoomsMLDescribeOperator(ResourceTaskMixin, AwsBaseOperator[CleanRoomsMLHook]):
     """
     Describe one Clean Rooms ML resource and return the description as XCom ``return_value``.
@@ -120,13 +146,15 @@ class CleanRoomsMLDescribeOperator(ResourceTaskMixin, AwsBaseOperator[CleanRooms
         identity = self.pop_identity(kwargs)
         super().__init__(**kwargs)
         self.keep_identity(identity)
-        self.exclude_from_xcom = tuple(
-            self.kind.secret_members if exclude_from_xcom is None else exclude_from_xcom
+        self.exclude_from_xcom = (
+            self.kind.secret_members
+            if exclude_from_xcom is None
+            else key_collection("exclude_from_xcom", exclude_from_xcom)
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
         reference = self.resolve_reference()
-        description = self.hook.read(self.kind, reference)
+        description = self.hook.describe(self.kind, reference)
         self.log.info(
             "%s %r is %s: %s",
             self.kind.title,
@@ -182,20 +210,25 @@ class CleanRoomsMLWaitingOperator(AwsBaseOperator[CleanRoomsMLHook]):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        _check_bounds(waiter_delay, waiter_max_attempts)
+        check_wait("waiter_delay", waiter_delay, "waiter_max_attempts", waiter_max_attempts)
         self.wait_for_completion = wait_for_completion
         self.waiter_delay = waiter_delay
         self.waiter_max_attempts = waiter_max_attempts
         self.deferrable = deferrable
-        self.exclude_from_xcom = tuple(
-            self.kind.secret_members if exclude_from_xcom is None else exclude_from_xcom
+        self.exclude_from_xcom = (
+            self.kind.secret_members
+            if exclude_from_xcom is None
+            else key_collection("exclude_from_xcom", exclude_from_xcom)
         )
         self.waiting_for: dict[str, Any] | None = None
+        self.killed_by_trigger = False
 
     def wait(self, context: Context, reference: Mapping[str, Any], role: str, cancel_on_kill: bool) -> Any:
         """Wait for the resource, in this worker or deferred to the triggerer; return its primary value."""
-        schedule = PollSchedule.starting_now(self.waiter_delay, self.waiter_max_attempts)
-        self.waiting_for = dict(reference)
+        schedule = PollSchedule.starting_now(
+            self.waiter_delay, self.waiter_max_attempts, execution_deadline(self)
+        )
+        self.adopt(reference)
         if self.deferrable:
             self.defer(
                 trigger=import_string(self.triggers[role])(
@@ -203,6 +236,7 @@ class CleanRoomsMLWaitingOperator(AwsBaseOperator[CleanRoomsMLHook]):
                     waiter_delay=self.waiter_delay,
                     waiter_max_attempts=self.waiter_max_attempts,
                     deadline=schedule.deadline,
+                    execution_deadline=schedule.execution_deadline,
                     cancel_on_kill=cancel_on_kill,
                     aws_conn_id=self.aws_conn_id,
                     region_name=self._hook_parameters["region_name"],
@@ -211,33 +245,47 @@ class CleanRoomsMLWaitingOperator(AwsBaseOperator[CleanRoomsMLHook]):
                 ),
                 method_name="execute_complete",
                 # A backstop only: the trigger's own deadline fires first and says what it saw.
-                timeout=timedelta(seconds=schedule.deadline - time.time() + self.waiter_delay + 60),
+                timeout=timedelta(seconds=schedule.ends_at - time.time() + self.waiter_delay + 60),
             )
         return self.finish(
             context, reference, self.hook.wait(self.kind, reference, self.kind.waiter(role), schedule)
         )
 
-    def reference_after(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        """The reference of the resource a trigger waited for: its event names it."""
-        return self.kind.reference(**{name: event.get(name) for name in self.kind.arguments.values()})
+    def adopt(self, reference: Mapping[str, Any]) -> None:
+        """Keep the reference of the resource this task waits for (its region is where calls go)."""
+        self.waiting_for = dict(reference)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
-        """Finish after the trigger fired: succeed only on a ``success`` event."""
+        """
+        Finish after the trigger fired: succeed only on a ``success`` event.
+
+        The resource is the one the event names, not the task's arguments read again (on Airflow
+        2, ``airflow tasks test`` resumes a task with its templates unrendered).
+        """
         if not event or not event.get(self.kind.primary_argument):
             raise AirflowException(f"The trigger ended without naming the {self.kind.name}: {event!r}")
-        return self.finish(context, self.reference_after(event), event)
+        reference = self.kind.reference(**{name: event.get(name) for name in self.kind.arguments.values()})
+        self.adopt(reference)
+        if event.get("status") == "execution_timeout":
+            self.killed_by_trigger = True  # the trigger did what on_kill would have (cancel, if asked)
+        return self.finish(context, reference, event)
 
     def finish(
         self, context: Context, reference: Mapping[str, Any], event: JobEvent | Mapping[str, Any] | None
     ) -> Any:
         """Push the final description, give up as configured, and return or raise as the event says."""
-        if (event or {}).get("job_status"):
+        event = event or {}
+        if event.get("job_status") and not event.get("error_code"):
+            # A resource that ended the wait on an error answer (gone, not found) has no description.
             context["ti"].xcom_push(
                 key=self.kind.xcom_key,
                 value=xcom_description(self.hook.read(self.kind, reference), self.exclude_from_xcom),
             )
-        if (event or {}).get("status") == "timeout":
+        if event.get("status") == "timeout":
             self.on_give_up(reference)
+        if event.get("status") == "execution_timeout":
+            # As a worker's own timeout ends a task: retries apply, and Airflow calls on_kill.
+            raise AirflowTaskTimeout(event.get("message"))
         self.log.info("%s", raise_for_event(event).get("message"))
         self.describe_outlet_events(context, reference)
         return reference[self.kind.match_by]
@@ -338,14 +386,26 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             )
         self.action_if_job_exists = action_if_job_exists
         self.cancel_on_kill = cancel_on_kill
-        self.mask_environment_keys = (
-            mask_environment_keys if mask_environment_keys == "*" else tuple(mask_environment_keys)
+        self.mask_environment_keys = key_collection(
+            "mask_environment_keys", mask_environment_keys, allow_all=True
         )
         self.created: dict[str, Any] | None = None
 
-    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
-        """Render, then register secret values with the masker before anything logs or stores them."""
-        super().render_template_fields(context, jinja_env)
+    def _do_render_template_fields(
+        self, parent: Any, template_fields: Any, context: Context, jinja_env: Any, seen_oids: set[int]
+    ) -> None:
+        """
+        Render, then register secret values with the masker before anything logs or stores them.
+
+        Every rendering passes here: an ordinary task's (``render_template_fields``) and a mapped
+        task's, which Airflow renders through the unmapped operator's ``_do_render_template_fields``.
+        """
+        super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
+        if parent is self:
+            self.mask_secret_values()
+
+    def mask_secret_values(self) -> None:
+        """Register the rendered values of the kind's secret members that are to be masked (see the class)."""
         for member in self.kind.secret_members:
             values = getattr(self, snake_case(member), None)
             if not isinstance(values, dict):
@@ -355,16 +415,25 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
                 if (
                     isinstance(value, str)
                     and value
-                    and (self.mask_environment_keys == "*" or key in self.mask_environment_keys)
+                    and (self.mask_environment_keys == ALL_KEYS or key in self.mask_environment_keys)
                 ):
                     mask_secret(value)
 
     @property
     def _hook_parameters(self) -> dict[str, Any]:
         parameters = dict(super()._hook_parameters)
-        if parameters.get("region_name") is None and self.region_member:
-            parameters["region_name"] = arn_region(getattr(self, snake_case(self.region_member), None))
+        if parameters.get("region_name") is None:
+            parameters["region_name"] = self.arn_region()
         return parameters
+
+    def arn_region(self) -> str | None:
+        """
+        The region this task's calls go to when it names none: the resource's (once created or
+        adopted from an event), or else that of the request's ARN (:attr:`region_member`).
+        """
+        if self.created is not None:
+            return self.kind.locate(self.created).region
+        return arn_region(getattr(self, snake_case(self.region_member), None)) if self.region_member else None
 
     def build_request(self, identity_tags: Mapping[str, str]) -> dict[str, Any]:
         """The API request from the rendered arguments (None left out), with the identity tags, checked."""
@@ -382,6 +451,8 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
                 )
             request["tags"] = {**(user_tags or {}), **identity_tags}
         check_request(self.operation, request, fields, secret=self.kind.secret_members)
+        if self.region_member:
+            check_region(self.region_name, self.arn_region(), snake_case(self.region_member))
         return request
 
     def execute(self, context: Context) -> Any:
@@ -421,7 +492,14 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
         return verdict == "success" or status in ("CREATE_PENDING", "CREATE_IN_PROGRESS")
 
     def find_earlier(self, request: Mapping[str, Any], identity: Mapping[str, str]) -> dict[str, Any] | None:
-        """The resource an earlier try of this task instance created that may still succeed, if any."""
+        """
+        The resource an earlier try of this task instance created that may still succeed, if any.
+
+        It is adopted only if it is what this task would create now: where the call takes tags,
+        it carries this task instance's identity tags; and every member of the request is as the
+        resource shows it. One of the same name and parent that differs fails the task, naming it
+        and the arguments that differ (the service itself refuses a second export of one name).
+        """
         if self.reattach_list_request is None:
             listing = self.hook.list_request(self.kind, self.reference_of(request))
         else:
@@ -435,12 +513,31 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             if summary.get("name") != request.get("name") or not self.reattachable(summary.get("status")):
                 continue
             reference = self.reference_of({**request, **summary})
-            if "tags" not in request:  # no tags to tell tries apart: the name and parent are the key
-                return reference
-            tags = self.hook.read(self.kind, reference).get("tags") or {}
-            if all(tags.get(key) == identity[key] for key in RUN_TAG_KEYS):
-                return reference
+            found = summary
+            if "tags" in request:  # identity tags tell this task instance's tries from anything else
+                found = self.hook.read(self.kind, reference)
+                tags = found.get("tags") or {}
+                if not all(tags.get(key) == identity[key] for key in RUN_TAG_KEYS):
+                    continue
+            differ = [
+                self.difference(member, value, found[member])
+                for member, value in request.items()
+                if member in found and not same_value(value, found[member])
+            ]
+            if differ:
+                raise AirflowException(
+                    f"{self.kind.title} {self.kind.label(reference)} already exists and is not what this "
+                    f"task would make: {'; '.join(differ)}. Give this task another name (templated with the "
+                    "run, say), or cancel or delete that one."
+                )
+            return reference
         return None
+
+    def difference(self, member: str, requested: Any, found: Any) -> str:
+        """How a member of an existing resource differs from the request, for a message (secrets unshown)."""
+        if member in self.kind.secret_members:
+            return f"{snake_case(member)} differs (values not shown)"
+        return f"{snake_case(member)} is {to_json_safe(found)!r}, not {to_json_safe(requested)!r}"
 
     def create(self, request: dict[str, Any]) -> dict[str, Any]:
         """Make the create or start call; return the new resource's reference."""
@@ -470,9 +567,13 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             )
             self.hook.cancel(self.kind, reference)
 
+    def adopt(self, reference: Mapping[str, Any]) -> None:
+        super().adopt(reference)
+        self.created = dict(reference)
+
     def on_kill(self) -> None:
         """Cancel the resource this task created or reattached to, if ``cancel_on_kill``."""
-        if self.cancel_on_kill and self.kind.cancel and self.created:
+        if self.cancel_on_kill and self.kind.cancel and self.created and not self.killed_by_trigger:
             self.hook.cancel(self.kind, self.created)
 
 
@@ -511,8 +612,9 @@ class CleanRoomsMLWaitOperator(ResourceTaskMixin, CleanRoomsMLWaitingOperator):
             return reference[self.kind.match_by]
         return self.wait(context, reference, "complete", cancel_on_kill=False)
 
-    def reference_after(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        return self.resolve_reference()  # from the task's own arguments, so calls go to its region
+    def adopt(self, reference: Mapping[str, Any]) -> None:
+        super().adopt(reference)
+        self.keep_reference(dict(reference))  # calls go to its region
 
 
 class CleanRoomsMLActionOperator(CleanRoomsMLWaitOperator):

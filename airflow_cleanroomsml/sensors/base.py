@@ -7,29 +7,38 @@ sensor pokes in its worker, is rescheduled between reads, or defers to the trigg
 read is judged by the kind's waiter. How the wait ends is decided once, in :meth:`conclude`, for
 every mode:
 
-=====================================  ===========================  =====================
-situation                              task (``soft_fail=False``)   ``soft_fail=True``
-=====================================  ===========================  =====================
-the waiter succeeds                    success                      success
-the resource failed (waiter failure)   failed, no retry             skipped
-not found after the first 3 reads      failed, retries apply        failed, retries apply
-another AWS error (access denied...)   failed, retries apply        failed, retries apply
-still pending at ``timeout``           failed (sensor timeout)      skipped
-=====================================  ===========================  =====================
+=============================================  ===========================  =====================
+situation                                      task (``soft_fail=False``)   ``soft_fail=True``
+=============================================  ===========================  =====================
+the waiter succeeds                            success                      success
+the resource failed (waiter failure)           failed, no retry             skipped
+not found after the first 3 reads              failed, retries apply        failed, retries apply
+another AWS error (access denied...)           failed, retries apply        failed, retries apply
+still pending at ``timeout``                   failed (sensor timeout)      skipped
+still pending when ``execution_timeout`` ends  failed, retries apply        failed, retries apply
+=============================================  ===========================  =====================
 
-``never_fail=True`` skips in every case but success. A failed resource gives ``AirflowFailException``
-(a retry would read the same final status); the errors that retries may cure are raised as
-botocore's ``ClientError`` (code and message), never as an ``AirflowException``, so Airflow's
-own handling of ``soft_fail`` (which differs between poking and resuming from deferral) cannot
-turn them into a skip. With ``cancel_on_kill=True`` (off by default: the resource is usually not
-the sensor's), a wait that gives up cancels the resource in every mode.
+``never_fail=True`` skips in every case but success and ``execution_timeout``. A failed resource
+gives ``AirflowFailException`` (a retry would read the same final status); the errors that retries
+may cure are raised as botocore's ``ClientError`` (code and message), never as an
+``AirflowException``, so Airflow's own handling of ``soft_fail`` (which differs between poking and
+resuming from deferral) cannot turn them into a skip. With ``cancel_on_kill=True`` (off by
+default: the resource is usually not the sensor's), a wait that gives up cancels the resource in
+every mode.
+
+The sensor runs its own read loop in the worker (poke and reschedule mode) rather than Airflow's
+poke loop, so that every mode follows the same schedule; it refuses what only Airflow's loop knows
+(``exponential_backoff``, ``silent_fail``). ``execution_timeout`` bounds the wait in every mode,
+deferred too (where Airflow itself does not apply it): no read is made after it, and the task fails
+with ``AirflowTaskTimeout``, which retries apply to, as a worker's own timeout does (Airflow then
+calls ``on_kill``, which cancels the resource if ``cancel_on_kill``).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.providers.amazon.aws.sensors.base_aws import AwsBaseSensor
@@ -37,16 +46,19 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 
 from airflow_cleanroomsml._compat import (
     AirflowFailException,
+    AirflowRescheduleException,
     AirflowSensorTimeout,
     AirflowSkipException,
+    AirflowTaskTimeout,
     default_deferrable,
     import_string,
     reschedule_count,
 )
+from airflow_cleanroomsml.arguments import check_seconds
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 from airflow_cleanroomsml.resource_tasks import ResourceTaskMixin
 from airflow_cleanroomsml.validation import InvalidArgumentError
-from airflow_cleanroomsml.waiting import JobWait, PollSchedule, judge, statuses_judged
+from airflow_cleanroomsml.waiting import JobWait, PollSchedule, execution_deadline, judge, statuses_judged
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -122,27 +134,32 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
         **kwargs: Any,
     ) -> None:
         identity = self.pop_identity(kwargs)
+        for name in ("poke_interval", "timeout"):  # before Airflow's own checks, which let NaN through
+            value = kwargs.get(name)
+            if value is not None:
+                check_seconds(
+                    name,
+                    value.total_seconds() if isinstance(value, timedelta) else value,
+                    allow_zero=name == "timeout",
+                )
         super().__init__(**kwargs)
         self.keep_identity(identity)
         self.deferrable = deferrable
         self.cancel_on_kill = cancel_on_kill
-        if self.poke_interval <= 0:
-            raise InvalidArgumentError(
-                f"poke_interval={self.poke_interval!r} is not valid; expected seconds > 0 (every wait "
-                "reads at most once per poke_interval)."
-            )
         for name in ("exponential_backoff", "silent_fail"):
-            if deferrable and getattr(self, name, False):
+            if getattr(self, name, False):
                 raise InvalidArgumentError(
-                    f"{name}=True is not valid with deferrable=True; {name} is Airflow's poke loop's, which "
-                    "a deferred wait does not run: set deferrable=False to use it."
+                    f"{name}=True is not valid; expected {name}=False: this sensor reads on one fixed "
+                    "schedule (at once, then every poke_interval until timeout) so that poke, reschedule and "
+                    f"deferrable mode make the same reads and end the same way, and {name} is Airflow's poke "
+                    "loop's, which the sensor does not run. Set poke_interval and timeout instead."
                 )
         if cancel_on_kill and self.kind.cancel is None:
             raise InvalidArgumentError(
                 f"cancel_on_kill=True is not valid: {self.kind.title}s cannot be cancelled."
             )
         self._wait: JobWait | None = None
-        self._concluded = False
+        self.killed_by_trigger = False
 
     @property
     def max_polls(self) -> int:
@@ -151,25 +168,46 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
 
     def execute(self, context: Context) -> Any:
         self.resolve_reference()
-        if not self.deferrable:
-            try:
-                return super().execute(context)
-            except (AirflowSensorTimeout, AirflowSkipException) as error:
-                # Airflow's own clock ran out before the wait's last read: conclude it as ours.
-                if self._concluded or not str(error).startswith("Sensor has timed out"):
-                    raise
-                self.conclude(self._wait_for(context).timeout_event())
-        event = self._read_once(context)
-        if event is not None:
-            return self.conclude(event)
-        schedule = self._wait_for(context).schedule
+        wait = self._wait_for(context)
+        if self.deferrable:
+            event = self._read(wait)
+            if event is None:
+                self._defer(wait)
+        else:
+            event = self._wait_here(wait)
+        return self.conclude(event)
+
+    def _wait_here(self, wait: JobWait) -> JobEvent:
+        """
+        Read until the wait ends, in this worker: sleeping between reads (poke), or freeing the
+        slot until the next read is due (reschedule).
+        """
+        try:
+            while True:
+                event = self._read(wait)
+                if event is not None:
+                    return event
+                due = wait.next_read_at()
+                if due is None:
+                    return wait.timeout_event()
+                if self.reschedule:
+                    raise AirflowRescheduleException(datetime.fromtimestamp(due, UTC))
+                time.sleep(max(due - time.time(), 0))
+        except AirflowTaskTimeout:  # Airflow's own alarm rang during the last read the timeout allowed
+            wait.ended_by = "execution_timeout"
+            return wait.timeout_event()
+
+    def _defer(self, wait: JobWait) -> None:
+        schedule = wait.schedule
         self.defer(
             trigger=self._trigger_class()(
-                **self.kind.arguments_of(self.reference or {}),
+                **self.kind.arguments_of(wait.reference),
                 waiter_delay=self.poke_interval,
                 waiter_max_attempts=schedule.max_polls,
                 deadline=schedule.deadline,
-                polls_done=1,
+                execution_deadline=schedule.execution_deadline,
+                polls_done=wait.reads,
+                last_status=wait.status,
                 cancel_on_kill=self.cancel_on_kill,
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.resolved_region,
@@ -178,7 +216,7 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
             ),
             method_name="execute_complete",
             # A backstop only: the trigger's own deadline fires first and says what it saw.
-            timeout=timedelta(seconds=schedule.deadline - time.time() + self.poke_interval + 60),
+            timeout=timedelta(seconds=schedule.ends_at - time.time() + self.poke_interval + 60),
         )
 
     def _trigger_class(self) -> type:
@@ -187,12 +225,18 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
     def _wait_for(self, context: Context) -> JobWait:
         """
         This wait: in one process (poke, or the read before deferring) its reads so far are kept here;
-        a rescheduled sensor counts the reads its earlier pokes made."""
+        a rescheduled sensor counts the reads its earlier pokes made, and its wait (and
+        ``execution_timeout``) started when the first of them was due.
+        """
         if self._wait is None:
             reads_done = reschedule_count(context) if self.reschedule else 0
-            schedule = PollSchedule.starting_at(
-                time.time() - reads_done * self.poke_interval, self.poke_interval, self.max_polls
-            )
+            started_at = time.time() - reads_done * self.poke_interval
+            if self.reschedule:
+                timeout = getattr(self, "execution_timeout", None)
+                ends = started_at + timeout.total_seconds() if timeout else None
+            else:
+                ends = execution_deadline(self)
+            schedule = PollSchedule.starting_at(started_at, self.poke_interval, self.max_polls, ends)
             self._wait = JobWait(
                 self.kind,
                 self.kind.waiter("complete"),
@@ -202,26 +246,39 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
             )
         return self._wait
 
-    def _read_once(self, context: Context) -> JobEvent | None:
+    def _read(self, wait: JobWait) -> JobEvent | None:
         from botocore.exceptions import ClientError, HTTPClientError
         from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-        wait = self._wait_for(context)
         try:
             return wait.record(self.hook.read(self.kind, wait.reference))
         except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
             return wait.record_error(error, self.hook.asked)
 
     def poke(self, context: Context) -> bool:
-        event = self._read_once(context)
+        """One read of the wait: True when it succeeded, False to read again; raises as :meth:`conclude`."""
+        self.resolve_reference()
+        event = self._read(self._wait_for(context))
         if event is None:
             return False
         self.conclude(event)
         return True
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> None:
-        """Finish after the trigger fired: succeed only on a ``success`` event."""
-        self.resolve_reference()
+        """
+        Finish after the trigger fired: succeed only on a ``success`` event.
+
+        The resource is the one the event names (the trigger's), not the task's arguments read
+        again: on Airflow 2 ``airflow tasks test`` resumes a task with its templates unrendered.
+        """
+        if event and event.get(self.kind.primary_argument):
+            self.keep_reference(
+                self.kind.reference(**{name: event.get(name) for name in self.kind.arguments.values()})
+            )
+        else:
+            self.resolve_reference()
+        # On an execution timeout the trigger did what on_kill would have (cancel, if asked).
+        self.killed_by_trigger = (event or {}).get("status") == "execution_timeout"
         self.conclude(event)
 
     def conclude(self, event: JobEvent | dict[str, Any] | None) -> None:
@@ -230,12 +287,14 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
 
         :param event: How the wait ended (from the trigger, or from a read in this worker).
         """
-        self._concluded = True
         status = (event or {}).get("status")
         message = str((event or {}).get("message") or f"The wait ended with {event!r}")
         if status == "success":
             self.log.info("%s", message)
             return
+        if status == "execution_timeout":
+            # As a worker's own timeout ends a task: retries apply, and Airflow calls on_kill.
+            raise AirflowTaskTimeout(message)
         if status == "timeout" and self.cancel_on_kill:
             self.log.warning(
                 "The wait gave up; cancelling %s %s.", self.kind.name, self.kind.label(self.reference or {})
@@ -266,5 +325,5 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
 
     def on_kill(self) -> None:
         """Cancel the resource when the task is killed while it reads, if ``cancel_on_kill``."""
-        if self.cancel_on_kill and self.reference is not None:
+        if self.cancel_on_kill and self.reference is not None and not self.killed_by_trigger:
             self.hook.cancel(self.kind, self.reference)

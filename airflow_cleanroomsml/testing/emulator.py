@@ -413,19 +413,28 @@ class CleanRoomsMLEmulator:
         return self.register(TRAINED_MODEL_INFERENCE_JOBS, statuses, name=name, **arguments)
 
     def script_next(
-        self, emulated: EmulatedKind, statuses: Iterable[str], *, status_details: dict[str, str] | None = None
+        self,
+        emulated: EmulatedKind,
+        statuses: Iterable[str],
+        *,
+        status_details: dict[str, str] | None = None,
+        on: str = "create",
     ) -> None:
         """
-        Make the next resource of a kind created through the API go through ``statuses``, one per read.
+        Make the next resource of a kind created (or cancelled, or deleted) through the API go through
+        ``statuses``, one per read.
 
         :param emulated: Its kind.
-        :param statuses: The statuses it shows, in order; it stays in the last one.
+        :param statuses: The statuses it shows, in order; it stays in the last one (:data:`GONE`
+            last: it is then no longer found).
         :param status_details: ``statusDetails`` shown with the last status.
+        :param on: Which call the script is for: ``create`` (or start), ``cancel`` or ``delete``.
         """
+        if on not in ("create", "cancel", "delete"):
+            raise ValueError(f"on={on!r} is not one of create, cancel, delete")
+        key = emulated.kind.name if on == "create" else f"{emulated.kind.name} {on}"
         with self._state.lock:
-            self._state.next_scripts.setdefault(emulated.kind.name, []).append(
-                _script(statuses, status_details)
-            )
+            self._state.next_scripts.setdefault(key, []).append(_script(statuses, status_details))
 
     def script_next_start(
         self, statuses: Iterable[str], *, status_details: dict[str, str] | None = None
@@ -911,7 +920,8 @@ def _moved(script_of: str, verb: str) -> Any:
                 "ConflictException",
                 f"{emulated.kind.title} {resource.key} is {status}: cannot {verb}.",
             )
-        resource.restart_script(_script(getattr(emulated, script_of)), now)
+        scripted = state.next_scripts.get(f"{emulated.kind.name} {verb}")
+        resource.restart_script(scripted.pop(0) if scripted else _script(getattr(emulated, script_of)), now)
         return {}
 
     return move

@@ -63,7 +63,12 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
     :param deadline: Unix time the wait's budget ends, or None for ``waiter_delay *
         waiter_max_attempts`` seconds from now. The wait's reads are due every ``waiter_delay``
         seconds from ``deadline - waiter_delay * waiter_max_attempts``.
+    :param execution_deadline: Unix time the task's ``execution_timeout`` runs out, or None: no read
+        is made at or after it, and the wait ends with an ``execution_timeout`` event (Airflow does
+        not apply ``execution_timeout`` to a deferred task itself). (default: None)
     :param polls_done: Reads the task made before it deferred (the sensor's first check). (default: 0)
+    :param last_status: The status the task's own reads last saw, if any: what the wait says it saw
+        when it ends before reading again. (default: None)
     :param cancel_on_kill: Cancel the resource when a user kills the deferred task (mark failed,
         clear). Only Airflow 3.3 and later tell a trigger so. (default: False)
     :param aws_conn_id: The Airflow connection used for AWS credentials.
@@ -83,7 +88,9 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
         waiter_delay: float = 30,
         waiter_max_attempts: int = 120,
         deadline: float | None = None,
+        execution_deadline: float | None = None,
         polls_done: int = 0,
+        last_status: str | None = None,
         cancel_on_kill: bool = False,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
@@ -96,7 +103,9 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
         self.waiter_delay = waiter_delay
         self.waiter_max_attempts = waiter_max_attempts
         self.deadline = deadline if deadline is not None else time.time() + waiter_delay * waiter_max_attempts
+        self.execution_deadline = execution_deadline
         self.polls_done = polls_done
+        self.last_status = last_status
         self.cancel_on_kill = cancel_on_kill
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
@@ -117,7 +126,9 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
                 "waiter_delay": self.waiter_delay,
                 "waiter_max_attempts": self.waiter_max_attempts,
                 "deadline": self.deadline,
+                "execution_deadline": self.execution_deadline,
                 "polls_done": self.polls_done,
+                "last_status": self.last_status,
                 "cancel_on_kill": self.cancel_on_kill,
                 "aws_conn_id": self.aws_conn_id,
                 "region_name": self.region_name,
@@ -140,8 +151,11 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
         return client_key(self.aws_conn_id, self.region_name, self.verify, self.botocore_config)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        schedule = PollSchedule.from_deadline(self.deadline, self.waiter_delay, self.waiter_max_attempts)
+        schedule = PollSchedule.from_deadline(
+            self.deadline, self.waiter_delay, self.waiter_max_attempts, self.execution_deadline
+        )
         wait = JobWait(self.kind, self.waiter_name, self.reference, schedule, self.polls_done)
+        wait.status = self.last_status
         event: JobEvent
         try:
             async with contextlib.AsyncExitStack() as stack:
@@ -149,6 +163,10 @@ class CleanRoomsMLJobTrigger(BaseTrigger):
                 event = await self._poll(client, stack, wait)
         except Exception as error:  # an event must say what happened; an escaping exception would not
             event = wait.event("error", f"Waiting failed with {type(error).__name__}: {error}")
+        if event["status"] == "execution_timeout":
+            # What a worker's timeout does (Airflow calls on_kill), done here: the task may resume
+            # only after its execution_timeout, and then never run its own code (Airflow 2).
+            await self.on_kill()
         yield TriggerEvent(event)
 
     async def _poll(self, client: Any, stack: contextlib.AsyncExitStack, wait: JobWait) -> JobEvent:

@@ -97,3 +97,53 @@ def test_endpoint_url_from_connection_reaches_sync_and_async_clients(monkeypatch
             return client.meta.endpoint_url, client.meta.region_name
 
     assert asyncio.run(async_endpoint()) == (endpoint, "eu-west-2")
+
+
+@pytest.mark.integration
+def test_one_convention_snake_case_calls_and_idempotent_deletes(cleanroomsml_emulator):
+    from airflow_cleanroomsml.testing.kinds import AUDIENCE_MODELS, ML_INPUT_CHANNELS, TRAINED_MODELS
+
+    hook = CleanRoomsMLHook()
+    membership = cleanroomsml_emulator.membership_id
+    model = cleanroomsml_emulator.register(TRAINED_MODELS, ["ACTIVE"], name="churn")
+    channel = cleanroomsml_emulator.register(ML_INPUT_CHANNELS, ["ACTIVE"], name="scoring")
+    started = hook.start_trained_model_inference_job(
+        membership_identifier=membership,
+        name="scoring",
+        trained_model_arn=model,
+        resource_config={"instanceType": "ml.m5.xlarge", "instanceCount": 1},
+        output_configuration={"members": [{"accountId": "123456789012"}]},
+        data_source={"mlInputChannelArn": channel},
+    )
+    assert hook.get_trained_model_inference_job(started["trainedModelInferenceJobArn"])["name"] == "scoring"
+    with pytest.raises(TypeError, match="not \\['membershipIdentifier'\\]"):
+        hook.start_trained_model_inference_job(membershipIdentifier=membership)
+
+    assert hook.delete_ml_input_channel_data(channel) is True
+    assert hook.delete_ml_input_channel_data(channel) is False, "already being deleted: left as it is"
+    assert hook.delete_trained_model_output(model) is True
+    audience_model = cleanroomsml_emulator.register(AUDIENCE_MODELS, ["DELETE_IN_PROGRESS", "GONE"])
+    assert hook.delete_audience_model(audience_model) is False
+
+
+@pytest.mark.integration
+def test_cancel_and_acancel_agree_on_what_is_past_cancelling(cleanroomsml_emulator):
+    import asyncio
+
+    from airflow_cleanroomsml.kinds import TRAINED_MODEL_INFERENCE_JOB as KIND
+
+    hook = CleanRoomsMLHook()
+    done = cleanroomsml_emulator.register_job(["ACTIVE"])
+    running = cleanroomsml_emulator.register_job(["CREATE_IN_PROGRESS"])
+    cleanroomsml_emulator.fail_next("CancelTrainedModelInferenceJob", "ConflictException", times=2)
+
+    async def acancel(arn):
+        async with await hook.get_async_conn() as client:
+            reference = KIND.reference(trained_model_inference_job_arn=arn)
+            return await CleanRoomsMLHook.acancel(client, KIND, reference)
+
+    assert asyncio.run(acancel(done)) is False, "finished: nothing to cancel"
+    with pytest.raises(Exception, match="ConflictException"):
+        asyncio.run(acancel(running))  # still cancellable: the conflict is the service's to explain
+    assert hook.cancel_trained_model_inference_job(done) is False
+    assert hook.cancel_trained_model_inference_job(running) is True

@@ -177,3 +177,34 @@ def test_waits_succeed_through_connection_resets(mode, airflow_db, cleanroomsml_
     arn = cleanroomsml_emulator.register_job(["CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE"])
     dag_run = run_dag(f"cleanroomsml_sensor_{mode}", job_arn=arn, out=str(tmp_path / "out.json"))
     assert state_of(dag_run) == "success"
+
+
+def test_plain_sensors_and_operators_run_with_allow_nested_operators_false(
+    airflow_db, cleanroomsml_emulator, tmp_path
+):
+    """The sensor runs its own loop: no execute inside another execute, which Airflow 2 warns of or refuses."""
+    arn = cleanroomsml_emulator.register_job(["CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "ACTIVE"])
+    dag_run = run_dag("cleanroomsml_plain", job_arn=arn)
+    assert state_of(dag_run) == "success"
+
+
+@pytest.mark.parametrize("task", ["wait_deferred", "cancel"])
+def test_airflow_tasks_test_resumes_a_deferred_task_with_a_templated_arn(
+    task, airflow_db, cleanroomsml_emulator, tmp_path
+):
+    """``airflow tasks test`` (Airflow 2 resumes with the templates unrendered): the event names the job."""
+    import subprocess
+    import sys
+
+    arn = cleanroomsml_emulator.register_job(["CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "ACTIVE"])
+    finished = subprocess.run(
+        [sys.executable, "-m", "airflow", "tasks", "test", "cleanroomsml_plain", task, "2026-01-02"]
+        + ["--task-params", json.dumps({"job_arn": arn})],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = finished.stdout + finished.stderr
+    assert finished.returncode == 0, output[-3000:]
+    assert "cannot be called outside" not in output
+    assert "is not a Clean Rooms ML" not in output

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.integration
 # A link to example_dags/example_cleanroomsml.py inside the test DAGs folder: dag.test() on Airflow 3
 # runs only DAGs whose file is inside the DAGs folder, and it parses that whole folder.
 EXAMPLE = Path(__file__).parent / "dags" / "example_cleanroomsml.py"
+RUN_EXAMPLE = Path(__file__).parents[2] / "example_dags" / "run_example.py"
 
 
 def load_examples(monkeypatch):
@@ -43,6 +44,14 @@ def test_start_and_wait_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml_em
     dag_run = load_examples(monkeypatch).start_and_wait.test()
     assert state_of(dag_run) == "success"
     assert cleanroomsml_emulator.calls["StartTrainedModelInferenceJob"] == 1
+    # The README's main job prints what the tasks passed downstream, on every Airflow version.
+    spec = importlib.util.spec_from_file_location("run_example", RUN_EXAMPLE)
+    run_example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_example)
+    (job,) = [key for kind, key in cleanroomsml_emulator.resources() if kind == "trained model inference job"]
+    values = run_example._xcom_values(dag_run)
+    assert values["start_job"] == job
+    assert values["describe_job"]["status"] == "ACTIVE"
 
 
 def test_wait_for_existing_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml_emulator):

@@ -7,11 +7,13 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
+from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 from airflow_cleanroomsml.operators.cleanroomsml import (
     CleanRoomsMLCancelTrainedModelInferenceJobOperator,
     CleanRoomsMLGetTrainedModelInferenceJobOperator,
 )
 from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
+from airflow_cleanroomsml.validation import InvalidArgumentError
 
 pytestmark = pytest.mark.integration
 
@@ -41,17 +43,36 @@ def test_get_sensor_and_cancel_reach_the_job_s_region_whatever_the_connection_sa
     assert cancel.execute({}) == arn, "nothing to cancel: it is ACTIVE, in its own region"
 
 
-def test_a_region_the_task_names_is_used_and_the_error_says_where_it_looked(
+def test_a_region_the_task_names_that_contradicts_the_arn_is_refused_before_any_call(
     cleanroomsml_emulator, connection_in_another_region
 ):
     arn = cleanroomsml_emulator.register_job(["ACTIVE"])
-    sensor = CleanRoomsMLTrainedModelInferenceJobSensor(
-        task_id="wait",
-        trained_model_inference_job_arn=arn,
-        region_name="eu-west-1",
-        poke_interval=0.05,
-        timeout=5,
-    )
+    cleanroomsml_emulator.reset_calls()
+    for task in (
+        CleanRoomsMLTrainedModelInferenceJobSensor(
+            task_id="wait", trained_model_inference_job_arn=arn, region_name="eu-west-1", timeout=5
+        ),
+        CleanRoomsMLGetTrainedModelInferenceJobOperator(
+            task_id="get", trained_model_inference_job_arn=arn, region_name="eu-west-1"
+        ),
+        CleanRoomsMLCancelTrainedModelInferenceJobOperator(
+            task_id="cancel", trained_model_inference_job_arn=arn, region_name="eu-west-1"
+        ),
+    ):
+        with pytest.raises(InvalidArgumentError, match="region_name='eu-west-1' contradicts the region of"):
+            task.execute({})
+    assert sum(cleanroomsml_emulator.calls.values()) == 0
+
+
+def test_the_hook_reads_in_the_arn_s_region_and_a_not_found_says_where_it_looked(
+    cleanroomsml_emulator, connection_in_another_region
+):
+    arn = cleanroomsml_emulator.register_job(["ACTIVE"])
+    hook = CleanRoomsMLHook()
+    assert hook.get_trained_model_inference_job(arn)["status"] == "ACTIVE"
+    with pytest.raises(InvalidArgumentError, match="contradicts the resource's region 'us-east-1'"):
+        CleanRoomsMLHook(region_name="eu-west-1").get_trained_model_inference_job(arn)
+    missing = arn.rsplit("/", 1)[0] + "/00000000-dead-4000-8000-000000000000"
     with pytest.raises(ClientError, match="ResourceNotFoundException") as error:
-        sensor.execute({})
-    assert "account 123456789012, region eu-west-1, connection 'aws_default'" in str(error.value)
+        hook.get_trained_model_inference_job(missing)
+    assert "account 123456789012, region us-east-1, connection 'aws_default'" in str(error.value)

@@ -79,6 +79,22 @@ OUTCOMES = [
         "AirflowSkipException: Gave up waiting for trained model inference job",
         1,
     ),
+    (
+        "execution timeout",
+        False,
+        False,
+        "failed",
+        "AirflowTaskTimeout: The task's execution_timeout ran out while waiting for trained model",
+        0,
+    ),
+    (
+        "execution timeout",
+        True,
+        True,
+        "failed",
+        "AirflowTaskTimeout: The task's execution_timeout ran out while waiting for trained model",
+        1,
+    ),
 ]
 
 
@@ -98,7 +114,7 @@ def run(emulator, tmp_path, mode: str, name: str, soft_fail: bool, cancel: bool)
     dag = getattr(
         dags,
         f"cleanroomsml_outcome_{mode}_{'soft' if soft_fail else 'hard'}_{'cancel' if cancel else 'keep'}"
-        + ("_patient" if name == "never found" else ""),
+        + {"never found": "_patient", "execution timeout": "_exec"}.get(name, ""),
     )
     dag_run = dag.test(run_conf={"job_arn": arn, "out": str(out)})
     task_state = dag_run.get_task_instance("wait").state
@@ -120,7 +136,7 @@ def test_the_same_situation_ends_the_same_way_in_every_mode(
         assert calls["CancelTrainedModelInferenceJob"] == cancels, mode
         reads = calls["GetTrainedModelInferenceJob"] + calls["ListTrainedModelInferenceJobs"]
         poke_reads = outcomes["poke"][2]["GetTrainedModelInferenceJob"]
-        if name == "timeout":
+        if name in ("timeout", "execution timeout"):
             # A fixed time window: each reschedule costs the scheduler's turn-around, so a loaded
             # machine fits fewer reads in it, never more than one per poke_interval.
             assert 1 <= reads <= poke_reads + 1, mode

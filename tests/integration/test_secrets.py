@@ -72,3 +72,17 @@ def test_environment_values_and_credentials_never_reach_logs_or_rendered_fields(
     assert "SCORING_INPUT" in rendered, "the rendered environment was stored"
     assert SECRET not in rendered
     assert SECRET not in (tmp_path / "out.json").read_text()
+
+
+def test_a_mapped_start_stores_its_rendered_fields_masked(
+    airflow_db, cleanroomsml_emulator, secret_everywhere, tmp_path
+):
+    dags = importlib.import_module("tests.integration.dags.cleanroomsml_test_dags")
+    dag_run = dags.cleanroomsml_start_mapped.test(run_conf={"out": str(tmp_path / "out.json")})
+
+    assert str(getattr(dag_run.state, "value", dag_run.state)) == "success"
+    assert cleanroomsml_emulator.calls["StartTrainedModelInferenceJob"] == 2
+    rendered = rendered_fields("cleanroomsml_start_mapped")
+    assert rendered.count("SCORING_INPUT") == 2, "both mapped tasks stored their rendered environment"
+    assert "batch" in rendered, "ordinary values are stored as written"
+    assert SECRET not in rendered

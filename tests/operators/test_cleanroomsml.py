@@ -67,3 +67,35 @@ def test_exclude_from_xcom_is_configurable():
         value = operator.execute({})
     assert value["environment"] == {"MODE": "batch"}
     assert "resourceConfig" not in value
+
+
+def test_a_string_where_keys_are_expected_is_the_one_key_never_its_characters():
+    from unittest import mock
+
+    from airflow_cleanroomsml.operators.cleanroomsml import CleanRoomsMLStartTrainedModelInferenceJobOperator
+
+    operator = make_operator(exclude_from_xcom="environment")
+    assert operator.exclude_from_xcom == ("environment",)
+    response = job_description("ACTIVE", environment={"SCORING_INPUT": SECRET})
+    with Stubber(operator.hook.conn) as stubber:
+        stubber.add_response("get_trained_model_inference_job", response, GET_PARAMS)
+        assert "environment" not in operator.execute({})
+
+    start = CleanRoomsMLStartTrainedModelInferenceJobOperator(
+        task_id="start",
+        membership_identifier=MEMBERSHIP_ID,
+        name="scoring",
+        trained_model_arn=JOB_ARN,
+        resource_config={},
+        output_configuration={},
+        data_source={},
+        environment={"SCORING_INPUT": SECRET, "MODE": "batch"},
+        mask_environment_keys="SCORING_INPUT",
+        exclude_from_xcom="environment",
+    )
+    assert start.mask_environment_keys == ("SCORING_INPUT",)
+    assert start.exclude_from_xcom == ("environment",)
+    with mock.patch("airflow_cleanroomsml.operators.base.mask_secret") as masked:
+        start.mask_secret_values()
+    assert mock.call(SECRET) in masked.call_args_list
+    assert mock.call("batch") not in masked.call_args_list, "ordinary values are not masked"

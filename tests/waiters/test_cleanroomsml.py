@@ -97,3 +97,38 @@ def test_the_judge_of_a_reading_is_the_waiter_json_s_verdict(waiter_name, status
     summary = {"trainedModelInferenceJobArn": JOB_ARN, "status": status}
     assert judge(TRAINED_MODEL_INFERENCE_JOB, waiter_name, summary) == expected
     assert judge(TRAINED_MODEL_INFERENCE_JOB, waiter_name, job_description(status)) == expected
+
+
+def _waiters_by_kind():
+    from airflow_cleanroomsml.testing.kinds import EMULATED_KINDS
+
+    return [
+        (emulated, role, name) for emulated in EMULATED_KINDS for role, name in emulated.kind.waiters.items()
+    ]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("emulated", "role", "name"), _waiters_by_kind(), ids=lambda value: str(value)[:40])
+def test_every_waiter_get_waiter_hands_out_succeeds_on_its_operation_s_answer(
+    emulated, role, name, cleanroomsml_emulator
+):
+    """A waiter a user can take from ``hook.get_waiter`` works; one that judges list summaries is refused."""
+    from airflow_cleanroomsml.waiting import waiter_definitions
+
+    kind, hook = emulated.kind, CleanRoomsMLHook()
+    definition = waiter_definitions(WAITER_FILE)[name]
+    if kind.get is None:
+        with pytest.raises(ValueError, match=r"judges .* summaries"):
+            hook.get_waiter(name)
+        return
+    assert definition["operation"] == kind.get
+    success = next(a for a in definition["acceptors"] if a["state"] == "success")
+    if success["matcher"] == "error":  # gone: the waiter succeeds on the service's not-found answer
+        statuses = [next(iter(emulated.deleted or ("ACTIVE",)))]
+    else:
+        statuses = [success["expected"]]
+    key = cleanroomsml_emulator.register(emulated, statuses)
+    reference = kind.reference(**{kind.primary_argument: key})
+    if success["matcher"] == "error":
+        reference[kind.arn_member] = key.rsplit("/", 1)[0] + "/00000000-0000-4000-8000-00000000dead"
+    hook.get_waiter(name).wait(**reference, WaiterConfig={"Delay": 0.01, "MaxAttempts": 2})

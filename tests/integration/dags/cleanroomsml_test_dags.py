@@ -21,6 +21,7 @@ except ImportError:  # Airflow 2
 
 from airflow_cleanroomsml.operators.cleanroomsml import (
     XCOM_JOB_DESCRIPTION_KEY,
+    CleanRoomsMLCancelTrainedModelInferenceJobOperator,
     CleanRoomsMLGetTrainedModelInferenceJobOperator,
     CleanRoomsMLStartTrainedModelInferenceJobOperator,
 )
@@ -54,7 +55,7 @@ class RecordingSensor(CleanRoomsMLTrainedModelInferenceJobSensor):
     def _recorded(self, context):
         try:
             yield
-        except Exception as error:
+        except BaseException as error:  # AirflowTaskTimeout is a BaseException on Airflow 3
             if type(error).__name__ not in ("AirflowRescheduleException", "TaskDeferred"):  # not an end
                 Path(context["params"]["out"] + ".error").write_text(f"{type(error).__name__}: {error}")
             raise
@@ -143,10 +144,17 @@ for _deferrable in (False, True):
 
 # One DAG per mode, soft_fail and cancel_on_kill: the same situation must end the same way in each.
 # The "patient" ones time out long after the reads a missing job is given, so that reschedule's
-# per-reschedule overhead on a loaded machine cannot turn "never found" into a timeout.
+# per-reschedule overhead on a loaded machine cannot turn "never found" into a timeout; the "exec"
+# ones end on the task's execution_timeout (3 s) long before their own timeout.
 for _name, _mode in MODES.items():
     for _soft_fail in (False, True):
-        for _cancel, _timeout, _suffix in ((False, 4, ""), (True, 4, ""), (False, 60, "_patient")):
+        for _cancel, _timeout, _suffix in (
+            (False, 4, ""),
+            (True, 4, ""),
+            (False, 60, "_patient"),
+            (False, 60, "_exec"),
+            (True, 60, "_exec"),
+        ):
             _dag_id = f"cleanroomsml_outcome_{_name}_{'soft' if _soft_fail else 'hard'}"
             with DAG(
                 f"{_dag_id}_{'cancel' if _cancel else 'keep'}{_suffix}",
@@ -162,6 +170,7 @@ for _name, _mode in MODES.items():
                     timeout=_timeout,
                     soft_fail=_soft_fail,
                     cancel_on_kill=_cancel,
+                    execution_timeout=pendulum.duration(seconds=3) if _suffix == "_exec" else None,
                     **_mode,
                 )
             globals()[_dag.dag_id] = _dag
@@ -221,3 +230,59 @@ for _name, _arguments in {"native": {}, "newline": {"name": "{{ params.job_name 
     ) as _dag:
         start_task(**{"name": "scoring", **_arguments})
     globals()[_dag.dag_id] = _dag
+
+# A mapped start: Airflow renders mapped tasks through the unmapped operator's _do_render_template_fields.
+with DAG(
+    "cleanroomsml_start_mapped",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"out": ""},
+) as _dag:
+    CleanRoomsMLStartTrainedModelInferenceJobOperator.partial(
+        task_id="start",
+        membership_identifier="00000000-0000-4000-8000-000000000001",
+        trained_model_arn=f"{PREFIX}/trained-model/m1",
+        resource_config={"instanceType": "ml.m5.xlarge", "instanceCount": 1},
+        output_configuration={"members": [{"accountId": "123456789012"}]},
+        data_source={"mlInputChannelArn": f"{PREFIX}/ml-input-channel/c1"},
+        environment={"SCORING_INPUT": "{{ var.value.get('scoring_value', 'none') }}", "MODE": "batch"},
+        mask_environment_keys=("SCORING_INPUT",),
+        waiter_delay=0.2,
+    ).expand(name=["mapped-scoring-a", "mapped-scoring-b"])
+globals()[_dag.dag_id] = _dag
+
+# Plain classes (no recording subclass, which would itself call execute from execute): Airflow
+# refuses an operator's execute called from another's when allow_nested_operators=False.
+with DAG(
+    "cleanroomsml_plain",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"job_arn": ""},
+) as _dag:
+    _poke = CleanRoomsMLTrainedModelInferenceJobSensor(
+        task_id="wait_poke",
+        trained_model_inference_job_arn="{{ params.job_arn }}",
+        poke_interval=0.2,
+        timeout=10,
+        allow_nested_operators=False,
+    )
+    _deferred = CleanRoomsMLTrainedModelInferenceJobSensor(
+        task_id="wait_deferred",
+        trained_model_inference_job_arn="{{ params.job_arn }}",
+        poke_interval=0.2,
+        timeout=10,
+        deferrable=True,
+        allow_nested_operators=False,
+    )
+    _cancel = CleanRoomsMLCancelTrainedModelInferenceJobOperator(
+        task_id="cancel",
+        trained_model_inference_job_arn="{{ params.job_arn }}",
+        wait_for_completion=True,
+        waiter_delay=0.2,
+        deferrable=True,
+        allow_nested_operators=False,
+    )
+    _poke >> _deferred >> _cancel
+globals()[_dag.dag_id] = _dag
