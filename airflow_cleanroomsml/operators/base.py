@@ -576,6 +576,12 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
         if self.cancel_on_kill and self.kind.cancel and self.created and not self.killed_by_trigger:
             self.hook.cancel(self.kind, self.created)
 
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """What the task read and made, for Airflow's OpenLineage provider (see :mod:`~.lineage`)."""
+        from airflow_cleanroomsml.lineage import facets_on_complete
+
+        return facets_on_complete(self, task_instance)
+
 
 class CleanRoomsMLWaitOperator(ResourceTaskMixin, CleanRoomsMLWaitingOperator):
     """
