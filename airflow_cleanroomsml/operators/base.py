@@ -577,7 +577,7 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             self.hook.cancel(self.kind, self.created)
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
-        """What the task read and made, for Airflow's OpenLineage provider (see :mod:`~.lineage`)."""
+        """What the task read and made, for OpenLineage: :mod:`airflow_cleanroomsml.lineage`."""
         from airflow_cleanroomsml.lineage import facets_on_complete
 
         return facets_on_complete(self, task_instance)
