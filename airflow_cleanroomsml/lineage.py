@@ -12,7 +12,10 @@ one name wherever it appears and a pipeline's events chain by name:
 - a Glue table: namespace ``arn:{partition}:glue:{region}:{account}``, name ``table/{database}/{table}``;
 - an S3 location: namespace ``s3://{bucket}``, name its key (a prefix without its trailing ``/``).
 
-What each operation reads and makes is declared in :data:`LINEAGE`. The run facet ``cleanroomsml``
+What each operation reads and makes is declared in :data:`LINEAGE`: the ARNs its request names, the
+S3 data it reads, and what a few reads find (:data:`FINDS`): a training dataset's Glue tables
+(``GetTrainingDataset``), the audience model a configured audience model uses, and the S3 destination
+an audience export writes to (``GetConfiguredAudienceModel``). The run facet ``cleanroomsml``
 carries the resource's kind, ARN (or its parent's, for an export), name and status; nothing of a
 request's ``environment``, ``hyperparameters`` or SQL goes into any facet.
 
@@ -55,12 +58,14 @@ class LineageRead(NamedTuple):
     :param source: Where that ARN comes from: a request member of the create or start call, or
         ``Operation.member`` of an earlier read's response.
     :param segment: The ARN resource segment of what it reads, such as ``training-dataset``.
+    :param finds: What its answer gives (a key of :data:`FINDS`); None for a step to a further read.
     """
 
     operation: str
     argument: str
     source: str
     segment: str
+    finds: str | None = None
 
 
 class OperationLineage(NamedTuple):
@@ -90,11 +95,27 @@ LINEAGE: dict[str, OperationLineage] = {
     "CreateAudienceModel": OperationLineage(
         inputs=("trainingDatasetArn",),
         reads=(
-            LineageRead("GetTrainingDataset", "trainingDatasetArn", "trainingDatasetArn", "training-dataset"),
+            LineageRead(
+                "GetTrainingDataset",
+                "trainingDatasetArn",
+                "trainingDatasetArn",
+                "training-dataset",
+                finds="Glue tables",
+            ),
         ),
     ),
     "StartAudienceGenerationJob": OperationLineage(
-        inputs=("configuredAudienceModelArn",), s3_inputs=("seedAudience.dataSource.s3Uri",)
+        inputs=("configuredAudienceModelArn",),
+        s3_inputs=("seedAudience.dataSource.s3Uri",),
+        reads=(
+            LineageRead(
+                "GetConfiguredAudienceModel",
+                "configuredAudienceModelArn",
+                "configuredAudienceModelArn",
+                "configured-audience-model",
+                finds="audience model",
+            ),
+        ),
     ),
     "StartAudienceExportJob": OperationLineage(
         inputs=("audienceGenerationJobArn",),
@@ -110,6 +131,7 @@ LINEAGE: dict[str, OperationLineage] = {
                 "configuredAudienceModelArn",
                 "GetAudienceGenerationJob.configuredAudienceModelArn",
                 "configured-audience-model",
+                finds="S3 destination",
             ),
         ),
     ),
@@ -199,8 +221,10 @@ def found_datasets(
     reads: tuple[LineageRead, ...], request: Mapping[str, Any], read: Callable[..., Mapping[str, Any]]
 ) -> tuple[list[Named], list[Named]]:
     """
-    The datasets the declared reads find: a training dataset's Glue tables (inputs), and the S3
-    destination of the configured audience model an audience export writes to (an output).
+    The datasets the declared reads find (:data:`FINDS`): inputs, and outputs.
+
+    A read's ARN comes from the request or from an earlier read's answer; a read that fails ends
+    the search, and what it would have found is left out (the log says so).
     """
     inputs: list[Named] = []
     outputs: list[Named] = []
@@ -217,12 +241,9 @@ def found_datasets(
             )
             break
         found.update({f"{lookup.operation}.{member}": value for member, value in response.items()})
-        if lookup.operation == "GetTrainingDataset":
-            inputs += _glue_tables(arn, response)
-        elif lookup.operation == "GetConfiguredAudienceModel":
-            destination = response.get("outputConfig", {}).get("destination", {}).get("s3Destination", {})
-            if isinstance(destination.get("s3Uri"), str):
-                outputs.append(s3_dataset(destination["s3Uri"]))
+        if lookup.finds is not None:
+            direction, datasets_in = FINDS[lookup.finds]
+            (inputs if direction == "input" else outputs).extend(datasets_in(arn, response))
     return inputs, outputs
 
 
@@ -238,6 +259,26 @@ def _glue_tables(training_dataset_arn: str, response: Mapping[str, Any]) -> list
                 glue_table_dataset(partition, region, owner, glue["databaseName"], glue["tableName"])
             )
     return tables
+
+
+def _audience_model(_: str, response: Mapping[str, Any]) -> list[Named]:
+    """The audience model a configured audience model uses."""
+    arn = response.get("audienceModelArn")
+    return [clean_rooms_dataset(arn)] if isinstance(arn, str) else []
+
+
+def _s3_destination(_: str, response: Mapping[str, Any]) -> list[Named]:
+    """Where a configured audience model's exports go (``outputConfig.destination.s3Destination``)."""
+    uri = response.get("outputConfig", {}).get("destination", {}).get("s3Destination", {}).get("s3Uri")
+    return [s3_dataset(uri)] if isinstance(uri, str) else []
+
+
+FINDS: dict[str, tuple[str, Callable[[str, Mapping[str, Any]], list[Named]]]] = {
+    "Glue tables": ("input", _glue_tables),
+    "audience model": ("input", _audience_model),
+    "S3 destination": ("output", _s3_destination),
+}
+"""What a read's answer gives: whether it is read or written, and how it is found in the answer."""
 
 
 def _unique(datasets: list[Named]) -> list[Named]:

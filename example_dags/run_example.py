@@ -32,6 +32,10 @@ from importlib.metadata import version
 from pathlib import Path
 
 EXAMPLE_DAGS = Path(__file__).resolve().parent
+PURCHASES_TABLE = {"databaseName": "clean_rooms_examples", "tableName": "purchases"}
+"""The Glue table the example's training dataset points at (``trainingData[].inputConfig.dataSource``)."""
+SEGMENTS_S3_URI = "s3://example-lookalike-segments/exports/"
+"""Where the example's configured audience model writes exported segments."""
 
 
 def _configure_airflow(home: Path, verbose: bool) -> None:
@@ -73,8 +77,32 @@ def register_parents(emulator) -> None:
     emulator.register(
         CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS, configuredModelAlgorithmAssociationArn=ALGORITHM
     )
-    emulator.register(TRAINING_DATASETS, trainingDatasetArn=TRAINING_DATASET, name="example-purchases")
-    emulator.register(CONFIGURED_AUDIENCE_MODELS, configuredAudienceModelArn=CONFIGURED_AUDIENCE_MODEL)
+    emulator.register(
+        TRAINING_DATASETS,
+        trainingDatasetArn=TRAINING_DATASET,
+        name="example-purchases",
+        trainingData=[
+            {
+                "type": "INTERACTIONS",
+                "inputConfig": {
+                    "schema": [
+                        {"columnName": "user_id", "columnTypes": ["USER_ID"]},
+                        {"columnName": "item_id", "columnTypes": ["ITEM_ID"]},
+                        {"columnName": "purchased_at", "columnTypes": ["TIMESTAMP"]},
+                    ],
+                    "dataSource": {"glueDataSource": PURCHASES_TABLE},
+                },
+            }
+        ],
+    )
+    emulator.register(
+        CONFIGURED_AUDIENCE_MODELS,
+        configuredAudienceModelArn=CONFIGURED_AUDIENCE_MODEL,
+        outputConfig={
+            "destination": {"s3Destination": {"s3Uri": SEGMENTS_S3_URI}},
+            "roleArn": f"arn:aws:iam::{emulator.account_id}:role/cleanrooms-ml-segments",
+        },
+    )
 
 
 def _start_job(emulator) -> str:
