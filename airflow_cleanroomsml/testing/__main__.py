@@ -10,6 +10,7 @@ script the next one an API call creates::
     --resource 'TRAINED_MODEL_INFERENCE_JOB=CREATE_IN_PROGRESS,CREATE_FAILED
                 statusDetails.statusCode=AlgorithmError statusDetails.message="out of memory"'
     --next 'TRAINED_MODEL=CREATE_PENDING,CREATE_FAILED statusDetails.message="no training data"'
+    --policy policy.json      # every call must be allowed by this IAM policy, or AccessDeniedException
 
 A spec is ``KIND[=STATUS,STATUS...]`` then ``member=value`` words, quoted as in a shell: the
 service's camelCase members (``a.b=value`` for a member of a structure; a value that is JSON is
@@ -25,10 +26,12 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from airflow_cleanroomsml.testing.emulator import CleanRoomsMLEmulator, Faults
 from airflow_cleanroomsml.testing.kinds import GONE, KINDS_BY_NAME, TRAINED_MODEL_INFERENCE_JOBS, EmulatedKind
+from airflow_cleanroomsml.testing.policy import Policy
 from airflow_cleanroomsml.testing.service_model import has_operation, resource_shape
 
 
@@ -113,6 +116,16 @@ def spec(text: str) -> Spec:
     return parsed
 
 
+def _policy(path: str) -> dict[str, Any]:
+    """``--policy FILE``: an IAM policy document, checked as the emulator will evaluate it."""
+    try:
+        document = json.loads(Path(path).read_text())
+        Policy(document)
+    except (OSError, ValueError) as error:
+        raise argparse.ArgumentTypeError(f"{path}: {error}") from None
+    return dict(document)
+
+
 def _job(value: str) -> Spec:
     """``--job STATUS,STATUS``: a trained model inference job (kept from earlier releases)."""
     return Spec(TRAINED_MODEL_INFERENCE_JOBS, _checked_statuses(TRAINED_MODEL_INFERENCE_JOBS, value))
@@ -145,6 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sts-latency", type=float, default=0.0, help="seconds STS AssumeRole takes")
     parser.add_argument(
         "--credential-lifetime", type=float, default=3600.0, help="seconds assumed-role credentials last"
+    )
+    parser.add_argument(
+        "--policy",
+        type=_policy,
+        default=None,
+        metavar="FILE",
+        help="an IAM policy (JSON) every call must be allowed by; a call it does not allow is answered "
+        "AccessDeniedException, as IAM does (python -m airflow_cleanroomsml.iam prints one for DAG files)",
     )
     parser.add_argument(
         "--resource",
@@ -197,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         reads_to_active=args.reads_to_active,
         faults=faults,
         credential_lifetime=args.credential_lifetime,
+        policy=args.policy,
     )
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

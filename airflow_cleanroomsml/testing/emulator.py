@@ -15,6 +15,7 @@ This module is the public API: :class:`CleanRoomsMLEmulator`. The rest of the pa
 - :mod:`~airflow_cleanroomsml.testing.server`: the HTTP server, routing, answers;
 - :mod:`~airflow_cleanroomsml.testing.sts`: STS ``AssumeRole``/``GetCallerIdentity``, expiring credentials;
 - :mod:`~airflow_cleanroomsml.testing.checks`: request checks from the service model;
+- :mod:`~airflow_cleanroomsml.testing.policy`: an IAM policy, enforced on every call when given;
 - :mod:`~airflow_cleanroomsml.testing.references`: references and unique names;
 - :mod:`~airflow_cleanroomsml.testing.calls`: what each call does (create, get, list, cancel, delete, update);
 - :mod:`~airflow_cleanroomsml.testing.lifecycle`: the resources held and the statuses they go through;
@@ -39,12 +40,13 @@ from airflow_cleanroomsml.testing.errors import ERROR_CODES, ServiceError
 from airflow_cleanroomsml.testing.faults import Faults
 from airflow_cleanroomsml.testing.kinds import EMULATED_KINDS, TRAINED_MODEL_INFERENCE_JOBS, EmulatedKind
 from airflow_cleanroomsml.testing.lifecycle import Resource, State, script
+from airflow_cleanroomsml.testing.policy import Policy
 from airflow_cleanroomsml.testing.responses import DEFAULT_MEMBERSHIP_ID
 from airflow_cleanroomsml.testing.server import Handler, QuietServer, Router
 from airflow_cleanroomsml.testing.sts import ASSUME_ROLE
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
 GET = "GetTrainedModelInferenceJob"
 START = "StartTrainedModelInferenceJob"
@@ -80,6 +82,10 @@ class CleanRoomsMLEmulator:
         connection's ``role_arn`` here with ``service_config.sts.endpoint_url``. (default: 3600)
     :param kinds: The kinds it serves. (default: every kind this provider knows, and the parents
         their requests name)
+    :param policy: An IAM identity policy (a mapping, or its JSON text) that every call must be
+        allowed by, as the caller's role's policy in AWS: a call it does not allow is answered
+        ``AccessDeniedException`` (HTTP 403) naming the action and resource
+        (:mod:`~airflow_cleanroomsml.testing.policy`). (default: None, every call is allowed)
     """
 
     def __init__(
@@ -94,6 +100,7 @@ class CleanRoomsMLEmulator:
         credential_lifetime: float = 3600.0,
         reads_to_active: int | None = None,
         kinds: Iterable[EmulatedKind] = EMULATED_KINDS,
+        policy: Mapping[str, Any] | str | None = None,
     ) -> None:
         self._address = (host, port)
         kinds = tuple(kinds)
@@ -106,6 +113,7 @@ class CleanRoomsMLEmulator:
             credential_lifetime=credential_lifetime,
             reads_to_active=reads_to_active,
             kinds=kinds,
+            policy=None if policy is None else Policy(policy),
         )
         self._router = Router(self._served)
         self._server: QuietServer | None = None
@@ -220,6 +228,24 @@ class CleanRoomsMLEmulator:
         """
         with self._state.lock:
             return list(self._state.internal_errors)
+
+    @property
+    def policy(self) -> dict[str, Any] | None:
+        """The IAM policy every call must be allowed by (None: every call is); set it to change it."""
+        with self._state.lock:
+            return None if self._state.policy is None else dict(self._state.policy.document)
+
+    @policy.setter
+    def policy(self, document: Mapping[str, Any] | str | None) -> None:
+        parsed = None if document is None else Policy(document)
+        with self._state.lock:
+            self._state.policy = parsed
+
+    @property
+    def denied(self) -> list[tuple[str, str]]:
+        """The permissions its policy refused, oldest first: (action, resource) (a copy)."""
+        with self._state.lock:
+            return list(self._state.denied)
 
     def reset_calls(self) -> None:
         """Forget the calls counted so far (fault counting starts again too)."""

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from airflow_cleanroomsml.testing.faults import Faults
     from airflow_cleanroomsml.testing.kinds import EmulatedKind
+    from airflow_cleanroomsml.testing.policy import Policy
 
 
 @dataclass
@@ -115,6 +116,8 @@ class State:
     scripted_errors: dict[str, list[str | None]] = field(default_factory=dict)
     next_scripts: dict[str, list[list[Step]]] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
+    policy: Policy | None = None
+    denied: list[tuple[str, str]] = field(default_factory=list)
     token_key: bytes = field(default_factory=lambda: secrets.token_bytes(16))
     lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -3,7 +3,8 @@ The emulator's HTTP server: routes from the service model, and every answer as t
 
 Each request is counted, matched to an operation by the ``http`` trait of botocore's service model
 (method and path template), given the faults in force, checked
-(:mod:`~airflow_cleanroomsml.testing.checks`) and handed to its role's handler
+(:mod:`~airflow_cleanroomsml.testing.checks`), authorized against the policy if the emulator has one
+(:mod:`~airflow_cleanroomsml.testing.policy`) and handed to its role's handler
 (:mod:`~airflow_cleanroomsml.testing.calls`). Every outcome is an HTTP answer with the service's
 status, ``x-amzn-ErrorType`` and message: a handler's unexpected exception is answered
 ``InternalServiceException`` (HTTP 500) and recorded in ``internal_errors``; only an injected
@@ -33,6 +34,7 @@ from airflow_cleanroomsml.testing import sts
 from airflow_cleanroomsml.testing.calls import HANDLERS
 from airflow_cleanroomsml.testing.checks import check_request
 from airflow_cleanroomsml.testing.errors import UNKNOWN_OPERATION, ServiceError, validation_error
+from airflow_cleanroomsml.testing.policy import authorize
 from airflow_cleanroomsml.testing.service_model import Route, operation, route_of
 
 if TYPE_CHECKING:
@@ -209,6 +211,7 @@ class Handler(BaseHTTPRequestHandler):
         signed = _SIGNED_REGION.search(authorization)
         region = signed[1] if signed else state.region
         role, emulated = self.served[name]
+        authorize(state, name, role, emulated, request, region)
         with state.lock:
             result = HANDLERS[role](state, emulated, name, request, region)
         self._send(200, result)
