@@ -219,16 +219,10 @@ def test_not_action_not_resource_and_wildcards_evaluate_as_iam():
             ]
         }
     )
-    assert (
-        policy.decide(Permission("CLEANROOMS-ML:getTrainedModel", "arn:aws:cleanrooms-ml:us-east-1:1:x"))
-        == "allow"
-    )
-    assert policy.decide(
-        Permission("cleanrooms-ml:DeleteAudienceModel", "arn:aws:cleanrooms-ml:us-east-1:1:x")
-    ) == ("implicit deny")
-    assert policy.decide(
-        Permission("cleanrooms-ml:GetTrainedModel", "arn:aws:cleanrooms-ml:eu-west-1:1:x")
-    ) == ("explicit deny")
+    arn, elsewhere = "arn:aws:cleanrooms-ml:us-east-1:1:x", "arn:aws:cleanrooms-ml:eu-west-1:1:x"
+    assert policy.decide(Permission("CLEANROOMS-ML:getTrainedModel", arn)) == "allow"
+    assert policy.decide(Permission("cleanrooms-ml:DeleteAudienceModel", arn)) == "implicit deny"
+    assert policy.decide(Permission("cleanrooms-ml:GetTrainedModel", elsewhere)) == "explicit deny"
 
 
 def test_the_command_line_enforces_a_policy_file(tmp_path):
