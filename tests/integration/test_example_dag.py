@@ -1,4 +1,7 @@
-"""The example DAGs, run as a user would see them: parsed by Airflow, then run against the emulator."""
+"""
+The example DAGs, run as a user would see them: parsed by Airflow, then run against the emulator under
+the least-privilege IAM policy ``python -m airflow_cleanroomsml.iam`` prints for their file.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+
+from tests.integration.least_privilege import least_privilege
 
 pytestmark = pytest.mark.integration
 
@@ -40,6 +45,7 @@ def test_example_dags_parse_with_the_expected_tasks(monkeypatch):
 
 
 def test_start_and_wait_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml_emulator):
+    cleanroomsml_emulator.policy = least_privilege("example_cleanroomsml.py")
     cleanroomsml_emulator.script_next_start(["CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE"])
     dag_run = load_examples(monkeypatch).start_and_wait.test()
     assert state_of(dag_run) == "success"
@@ -58,6 +64,7 @@ def test_wait_for_existing_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml
     arn = cleanroomsml_emulator.register_job(
         ["CREATE_PENDING", "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "ACTIVE"]
     )
+    cleanroomsml_emulator.policy = least_privilege("example_cleanroomsml.py")
     dag_run = load_examples(monkeypatch).wait_for_existing.test(
         run_conf={"trained_model_inference_job_arn": arn}
     )
@@ -85,6 +92,7 @@ def load_pipeline(monkeypatch):
 )
 def test_training_runs_end_to_end_and_updates_the_model_asset(monkeypatch, airflow_db, cleanroomsml_emulator):
     pipeline = load_pipeline(monkeypatch)
+    cleanroomsml_emulator.policy = least_privilege("example_cleanroomsml_pipeline.py")
     before = cleanroomsml_emulator.resources()
     assert state_of(pipeline.training.test()) == "success"
     calls = cleanroomsml_emulator.calls
@@ -101,11 +109,14 @@ def test_scoring_runs_end_to_end_on_the_newest_active_model(monkeypatch, airflow
     cleanroomsml_emulator.register(TRAINED_MODELS, ["ACTIVE"], name=pipeline.MODEL_NAME)
     newest = cleanroomsml_emulator.register(TRAINED_MODELS, ["ACTIVE"], name=pipeline.MODEL_NAME)
     cleanroomsml_emulator.register(TRAINED_MODELS, ["CREATE_IN_PROGRESS"], name=pipeline.MODEL_NAME)
+    cleanroomsml_emulator.policy = least_privilege("example_cleanroomsml_pipeline.py")
 
     assert state_of(pipeline.scoring.test()) == "success"
     calls = cleanroomsml_emulator.calls
     assert (calls["CreateMLInputChannel"], calls["StartTrainedModelInferenceJob"]) == (1, 1)
     assert calls["StartTrainedModelExportJob"] == 1
+    assert cleanroomsml_emulator.denied == []
+    cleanroomsml_emulator.policy = None  # the test's own reads
     jobs = [key for kind, key in cleanroomsml_emulator.resources() if kind.endswith("job")]
     assert all(cleanroomsml_emulator.job_status(key) == "ACTIVE" for key in jobs), jobs
     from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
@@ -123,11 +134,13 @@ def test_lookalike_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml_emulato
     lookalike = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(lookalike)
     configured = lookalike.CONFIGURED_AUDIENCE_MODEL  # registered by the fixture, as run_example.py does
+    cleanroomsml_emulator.policy = least_privilege("example_cleanroomsml_lookalike.py")
 
     assert state_of(lookalike.lookalike.test()) == "success"
     calls = cleanroomsml_emulator.calls
     assert (calls["CreateAudienceModel"], calls["StartAudienceGenerationJob"]) == (1, 1)
     assert calls["StartAudienceExportJob"] == len(lookalike.SEGMENT_SIZES)
+    cleanroomsml_emulator.policy = None  # the test's own reads
     (model,) = [key for kind, key in cleanroomsml_emulator.resources() if kind == "audience model"]
     from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 
