@@ -706,7 +706,10 @@ def policy_for(paths: Sequence[str], dag_ids: Sequence[str] = (), lineage: bool 
 
 def lineage_installed() -> bool:
     """Whether Airflow's OpenLineage provider is installed (its listener calls the lineage reads)."""
-    return importlib.util.find_spec("airflow.providers.openlineage") is not None
+    try:
+        return importlib.util.find_spec("airflow.providers.openlineage") is not None
+    except ImportError:
+        return False
 
 
 # -- the README's table --------------------------------------------------------------------------------
