@@ -1,0 +1,225 @@
+"""The permissions each class needs (derived from its declaration) and the policy of DAG files."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from airflow_cleanroomsml import iam
+from airflow_cleanroomsml.validation import service_model
+
+README = Path(__file__).parents[1] / "README.md"
+ACCOUNT = "arn:aws:cleanrooms-ml:us-east-1:123456789012"
+MEMBERSHIP_ID = "00000000-0000-4000-8000-000000000001"
+M = f"membership/{MEMBERSHIP_ID}"
+
+
+def test_every_public_class_declares_the_actions_of_its_calls():
+    classes = iam.public_classes()
+    assert len(classes) >= 25
+    operations = set(service_model().operation_names)
+    for cls in classes:
+        needs = iam.needs_of(cls)
+        assert needs, cls.__name__
+        for need in needs:
+            service, _, name = need.action.partition(":")
+            assert (service == "cleanrooms-ml" and name in operations) or need.action == "iam:PassRole", need
+
+
+def test_a_start_operator_lists_before_it_creates_and_tags_and_passes_roles_as_its_request_does():
+    for cls in iam.public_classes():
+        if iam.role_of(cls) != "start":
+            continue
+        needs = iam.needs_of(cls)
+        reattach = [need for need in needs if need.when == ("reattach",) and need.essential]
+        assert reattach, f"{cls.__name__}: finding an earlier try's is a List, made before the create"
+        assert {need.phase for need in reattach} == {"before"}
+        creates = [need for need in needs if need.action == iam.action(cls.operation)]
+        assert creates
+        assert {need.phase for need in creates} == {"create"}
+        tags = any(need.action == "cleanrooms-ml:TagResource" for need in needs)
+        assert tags == ("tags" in cls.request_members), cls.__name__
+        roles = [need.on for need in needs if need.action == "iam:PassRole"]
+        assert roles == list(iam.role_paths(cls.operation)), cls.__name__
+
+
+def test_the_roles_a_request_carries_are_found_in_the_service_model():
+    assert iam.role_paths("CreateMLInputChannel") == ("inputChannel.roleArn",)
+    assert iam.role_paths("StartAudienceGenerationJob") == ("seedAudience.roleArn",)
+    assert iam.role_paths("CreateTrainedModel") == ()
+    assert iam.role_paths("StartTrainedModelInferenceJob") == ()
+
+
+def test_arn_scopes_and_segments_come_from_the_service_model():
+    scopes = iam.arn_scopes()
+    assert scopes["trained-model"] is True
+    assert scopes["configured-model-algorithm-association"] is True
+    assert scopes["audience-model"] is False
+    assert iam.segment_of("dataSource.mlInputChannelArn") == "ml-input-channel"
+    assert (
+        iam.segment_of("configuredModelAlgorithmAssociations[]") == "configured-model-algorithm-association"
+    )
+
+
+def test_the_readme_shows_the_generated_table_of_actions_per_class():
+    text = README.read_text()
+    start, end = "<!-- iam-table:start -->\n", "<!-- iam-table:end -->"
+    assert start in text, "the README's table has its markers"
+    assert end in text, "the README's table has its markers"
+    shown = text.split(start, 1)[1].split(end, 1)[0].strip()
+    assert shown == iam.markdown_table(), (
+        "The README's table of actions per class is out of date: replace it with the output of "
+        "`python -m airflow_cleanroomsml.iam --table`."
+    )
+
+
+DAG_FILE = f'''
+from __future__ import annotations
+
+import pendulum
+
+try:
+    from airflow.sdk import DAG, task
+except ImportError:
+    from airflow import DAG
+    from airflow.decorators import task
+
+from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
+from airflow_cleanroomsml.operators.cleanroomsml import (
+    CleanRoomsMLGetAudienceModelOperator,
+    CleanRoomsMLStartAudienceExportJobOperator,
+    CleanRoomsMLStartTrainedModelInferenceJobOperator,
+)
+from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLMLInputChannelSensor
+
+
+@task
+def repoint():
+    CleanRoomsMLHook().update_configured_audience_model(
+        configured_audience_model_arn="{ACCOUNT}:configured-audience-model/c", audience_model_arn="x"
+    )
+
+
+with DAG("policy_of_a_file", schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC")):
+    CleanRoomsMLStartTrainedModelInferenceJobOperator(
+        task_id="score",
+        membership_identifier="{MEMBERSHIP_ID}",
+        name="s",
+        trained_model_arn="{ACCOUNT}:{M}/trained-model/m1",
+        resource_config={{"instanceType": "ml.m5.xlarge", "instanceCount": 1}},
+        output_configuration={{"members": [{{"accountId": "123456789012"}}]}},
+        data_source={{"mlInputChannelArn": "{{{{ params.channel }}}}"}},
+        action_if_job_exists="start_new",
+        cancel_on_kill=False,
+    )
+    CleanRoomsMLMLInputChannelSensor(
+        task_id="wait_channel",
+        ml_input_channel_arn="{{{{ params.channel }}}}",
+        membership_identifier="{MEMBERSHIP_ID}",
+        deferrable=True,
+    )
+    CleanRoomsMLGetAudienceModelOperator(task_id="describe", audience_model_arn="{ACCOUNT}:audience-model/a1")
+    CleanRoomsMLStartAudienceExportJobOperator.partial(
+        task_id="exports",
+        audience_generation_job_arn="{ACCOUNT}:audience-generation-job/g1",
+        audience_size={{"type": "ABSOLUTE", "value": 1000}},
+    ).expand(name=["a", "b"])
+    repoint()
+'''
+
+
+@pytest.fixture(scope="module")
+def found(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dags")
+    (folder / "policy_of_a_file.py").write_text(textwrap.dedent(DAG_FILE))
+    return iam.policy_for([str(folder)], lineage=False)
+
+
+def statement_for(policy, action):
+    matching = [
+        s
+        for s in policy["Statement"]
+        if action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    assert len(matching) == 1, (action, policy)
+    resources = matching[0]["Resource"]
+    return [resources] if isinstance(resources, str) else resources
+
+
+def test_literal_arns_are_named_and_run_time_values_get_their_types_pattern_with_a_note(found):
+    policy = found.policy()
+    assert statement_for(policy, "cleanrooms-ml:StartTrainedModelInferenceJob") == [
+        "arn:aws:cleanrooms-ml:us-east-1:*:membership/*/ml-input-channel/*",
+        f"{ACCOUNT}:{M}/trained-model/m1",
+    ]
+    # What it creates, in its membership and (a literal ARN of that membership says) account.
+    assert statement_for(policy, "cleanrooms-ml:GetTrainedModelInferenceJob") == [
+        f"{ACCOUNT}:{M}/trained-model-inference-job/*"
+    ]
+    assert statement_for(policy, "cleanrooms-ml:GetAudienceModel") == [f"{ACCOUNT}:audience-model/a1"]
+    assert statement_for(policy, "cleanrooms-ml:GetMLInputChannel") == [
+        f"arn:*:cleanrooms-ml:*:*:{M}/ml-input-channel/*"
+    ]
+    notes = "\n".join(found.notes)
+    assert "policy_of_a_file.score: cleanrooms-ml:StartTrainedModelInferenceJob on " in notes
+    assert "data_source is a template" in notes
+    assert "ml_input_channel_arn is a template" in notes
+
+
+def test_arguments_that_switch_calls_off_leave_their_actions_out(found):
+    actions = found.actions()
+    assert "cleanrooms-ml:ListTrainedModelInferenceJobs" not in actions, "action_if_job_exists='start_new'"
+    assert "cleanrooms-ml:CancelTrainedModelInferenceJob" not in actions, "cancel_on_kill=False"
+    assert "cleanrooms-ml:ListMLInputChannels" in actions, "a deferrable sensor's waits share List calls"
+    assert "cleanrooms-ml:ListMLInputChannels" not in found.actions(essential_only=True)
+
+
+def test_a_mapped_task_and_a_python_task_calling_the_hook_are_covered(found):
+    policy = found.policy()
+    assert statement_for(policy, "cleanrooms-ml:StartAudienceExportJob") == [
+        f"{ACCOUNT}:audience-generation-job/g1"
+    ]
+    assert statement_for(policy, "cleanrooms-ml:UpdateConfiguredAudienceModel") == ["*"]
+    assert any("its Python code calls update_configured_audience_model" in note for note in found.notes)
+
+
+def test_pass_role_is_granted_for_cleanrooms_ml_only():
+    from tests.integration.least_privilege import least_privilege
+
+    policy = least_privilege("example_cleanroomsml_lookalike.py")
+    (statement,) = [s for s in policy["Statement"] if s["Action"] == "iam:PassRole"]
+    assert statement["Resource"] == "arn:aws:iam::123456789012:role/cleanrooms-ml-seed-audience"
+    assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "cleanrooms-ml.amazonaws.com"}}
+
+
+def test_lineage_reads_are_granted_when_lineage_is_on():
+    from tests.integration.least_privilege import EXAMPLE_DAGS
+
+    path = [str(EXAMPLE_DAGS / "example_cleanroomsml_lookalike.py")]
+    lineage = set(iam.policy_for(path, lineage=True).actions()) - set(
+        iam.policy_for(path, lineage=False).actions()
+    )
+    assert lineage == {"cleanrooms-ml:GetTrainingDataset", "cleanrooms-ml:GetConfiguredAudienceModel"}
+
+
+def test_a_dag_file_that_fails_to_import_fails_the_command_naming_it(tmp_path, capsys):
+    (tmp_path / "broken_dag.py").write_text("from airflow import DAG\nraise RuntimeError('boom')\n")
+    assert iam.main([str(tmp_path)]) == 1
+    assert re.search(r"broken_dag\.py.*boom", capsys.readouterr().err, re.S)
+
+
+def test_the_table_option_prints_the_table(capsys):
+    assert iam.main(["--table"]) == 0
+    assert capsys.readouterr().out.strip() == iam.markdown_table()
+
+
+def test_the_command_prints_json_only_on_stdout(tmp_path, capsys):
+    (tmp_path / "dag.py").write_text(textwrap.dedent(DAG_FILE))
+    assert iam.main([str(tmp_path), "--no-lineage"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["Version"] == "2012-10-17"
+    assert "# Lineage reads left out" in err
