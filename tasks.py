@@ -108,7 +108,8 @@ def mwaa_environment(version: str, extra: tuple[str, ...] = ()) -> Path:
     target = ROOT / ".venvs" / f"mwaa-{version}"
     shutil.rmtree(target, ignore_errors=True)
     run(PYTHON, "-m", "uv", "venv", "--quiet", "--python", sys.executable, target)
-    lines = [str(wheel), "pytest", "pytest-xdist", "jsonschema", *extra]
+    # The OpenLineage provider as MWAA's constraint files pin it: the lineage tests run against it.
+    lines = [str(wheel), "pytest", "pytest-xdist", "jsonschema", "apache-airflow-providers-openlineage", *extra]
     if version != "latest":
         constraints = [
             MWAA_CONSTRAINTS / f"constraints-{version}.txt",
