@@ -109,7 +109,8 @@ def mwaa_environment(version: str, extra: tuple[str, ...] = ()) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     run(PYTHON, "-m", "uv", "venv", "--quiet", "--python", sys.executable, target)
     # The OpenLineage provider as MWAA's constraint files pin it: the lineage tests run against it.
-    lines = [str(wheel), "pytest", "pytest-xdist", "jsonschema", "apache-airflow-providers-openlineage", *extra]
+    lineage = "apache-airflow-providers-openlineage"
+    lines = [str(wheel), "pytest", "pytest-xdist", "jsonschema", lineage, *extra]
     if version != "latest":
         constraints = [
             MWAA_CONSTRAINTS / f"constraints-{version}.txt",
