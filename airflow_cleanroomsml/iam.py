@@ -287,7 +287,10 @@ def _has_operation(operation: str) -> bool:
 
 @cache
 def arn_scopes() -> dict[str, bool]:
-    """Each Clean Rooms ML ARN resource segment, and whether its ARN names a membership (service model)."""
+    """
+    Each Clean Rooms ML ARN resource segment, and whether its ARN names a membership: from the ARN
+    patterns of the service model, else from whether the resource's Get call takes a membership.
+    """
     from airflow_cleanroomsml.validation import service_model
 
     model = service_model()
@@ -297,6 +300,10 @@ def arn_scopes() -> dict[str, bool]:
         match = re.search(r":cleanrooms-ml:.*?\{12\}:(membership/[^/]*/)?([a-z-]+)/", pattern)
         if match:
             scopes[match[2]] = match[1] is not None
+    for name in model.operation_names:  # older models lack some patterns: the Get call tells
+        if name.startswith("Get") and not name.startswith("GetCollaboration"):
+            segment = snake_case(name.removeprefix("Get").replace("ML", "Ml")).replace("_", "-")
+            scopes.setdefault(segment, MEMBERSHIP in model.operation_model(name).input_shape.members)
     for kind in _kinds():
         scopes.setdefault(kind.arn_segment, kind.in_membership)
     return scopes

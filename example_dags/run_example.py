@@ -15,8 +15,10 @@ user's schedule would run them:
 
 For each run the script prints every resource it created or waited for, with the statuses each
 went through, and what the tasks passed downstream through XCom. It exits non-zero if a run fails.
+With ``--lineage FILE`` (and Airflow's OpenLineage provider installed), Airflow's OpenLineage listener
+writes the runs' events to FILE, and the script prints what each task read and made.
 
-    python example_dags/run_example.py [--verbose]
+    python example_dags/run_example.py [--verbose] [--lineage FILE]
 """
 
 from __future__ import annotations
@@ -38,8 +40,12 @@ SEGMENTS_S3_URI = "s3://example-lookalike-segments/exports/"
 """Where the example's configured audience model writes exported segments."""
 
 
-def _configure_airflow(home: Path, verbose: bool) -> None:
+def _configure_airflow(home: Path, verbose: bool, lineage: Path | None) -> None:
     """Point Airflow at a private home and this folder; must run before Airflow is imported."""
+    if lineage is not None:  # read when Airflow loads its plugins: the OpenLineage listener is one
+        transport = {"type": "file", "log_file_path": str(lineage.resolve()), "append": True}
+        os.environ["AIRFLOW__OPENLINEAGE__TRANSPORT"] = json.dumps(transport)
+        os.environ.setdefault("AIRFLOW__OPENLINEAGE__NAMESPACE", "cleanroomsml-examples")
     os.environ.update(
         {
             "AIRFLOW_HOME": str(home),
@@ -159,6 +165,21 @@ def _asset_events(dag_run) -> list[tuple[str, dict]]:
         return [(str(getattr(event, "uri", "")), dict(event.extra or {})) for event in events]
 
 
+def _lineage(dag_id: str, events: Path) -> None:
+    """What each task of a DAG read and made, from its OpenLineage COMPLETE events."""
+    if not events.exists():
+        return
+    print("  OpenLineage (inputs -> outputs):")
+    for line in events.read_text().splitlines():
+        event = json.loads(line)
+        task = event["job"]["name"]
+        if event["eventType"] != "COMPLETE" or not task.startswith(f"{dag_id}.") or not event.get("outputs"):
+            continue
+        inputs = [f"{dataset['namespace']} {dataset['name']}" for dataset in event.get("inputs") or []]
+        outputs = [f"{dataset['namespace']} {dataset['name']}" for dataset in event["outputs"]]
+        print(f"    {task.removeprefix(dag_id + '.')}: {inputs} -> {outputs}")
+
+
 def _report(title: str, emulator, keys: list[str], dag_run) -> bool:
     state = str(getattr(dag_run.state, "value", dag_run.state))
     print(f"\n=== {title}: DAG run {dag_run.run_id} {state.upper()}")
@@ -178,10 +199,13 @@ def _report(title: str, emulator, keys: list[str], dag_run) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--verbose", action="store_true", help="show Airflow's own task logs")
+    parser.add_argument(
+        "--lineage", type=Path, metavar="FILE", help="write the runs' OpenLineage events to FILE (JSON lines)"
+    )
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix=f"cleanroomsml-example-airflow-{version('apache-airflow')}-"))
-    _configure_airflow(home, args.verbose)
+    _configure_airflow(home, args.verbose, args.lineage)
     print(f"Airflow {version('apache-airflow')}, home {home}; migrating its database...", flush=True)
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
 
@@ -203,7 +227,10 @@ def main() -> int:
             before = {key for _, key in emulator.resources()}
             dag_run = dag.test(run_conf=conf) if conf else dag.test()
             created = [key for _, key in emulator.resources() if key not in before]
-            return _report(title, emulator, created + list(conf.values()), dag_run)
+            succeeded = _report(title, emulator, created + list(conf.values()), dag_run)
+            if args.lineage is not None:
+                _lineage(dag.dag_id, args.lineage)
+            return succeeded
 
         results = [run("example_cleanroomsml (start, wait deferred, describe)", start_and_wait)]
         emulator.script_next_start(["CREATE_PENDING", "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "ACTIVE"])

@@ -65,6 +65,7 @@ def test_arn_scopes_and_segments_come_from_the_service_model():
     )
 
 
+@pytest.mark.skipif(not README.exists(), reason="the README is the repository's, not the installed wheel's")
 def test_the_readme_shows_the_generated_table_of_actions_per_class():
     text = README.read_text()
     start, end = "<!-- iam-table:start -->\n", "<!-- iam-table:end -->"
