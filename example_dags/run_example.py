@@ -167,17 +167,17 @@ def _asset_events(dag_run) -> list[tuple[str, dict]]:
 
 def _lineage(dag_id: str, events: Path) -> None:
     """What each task of a DAG read and made, from its OpenLineage COMPLETE events."""
-    if not events.exists():
-        return
-    print("  OpenLineage (inputs -> outputs):")
-    for line in events.read_text().splitlines():
+    lines = []
+    for line in events.read_text().splitlines() if events.exists() else []:
         event = json.loads(line)
         task = event["job"]["name"]
         if event["eventType"] != "COMPLETE" or not task.startswith(f"{dag_id}.") or not event.get("outputs"):
             continue
         inputs = [f"{dataset['namespace']} {dataset['name']}" for dataset in event.get("inputs") or []]
         outputs = [f"{dataset['namespace']} {dataset['name']}" for dataset in event["outputs"]]
-        print(f"    {task.removeprefix(dag_id + '.')}: {inputs} -> {outputs}")
+        lines.append(f"    {task.removeprefix(dag_id + '.')}: {inputs} -> {outputs}")
+    if lines:
+        print("  OpenLineage COMPLETE events (inputs -> outputs):", *lines, sep="\n")
 
 
 def _report(title: str, emulator, keys: list[str], dag_run) -> bool:
