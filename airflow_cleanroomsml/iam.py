@@ -179,6 +179,11 @@ def needs_of(cls: type) -> tuple[Need, ...]:
 
 
 def _start_needs(cls: type, kind: kinds.JobKind) -> tuple[Need, ...]:
+    """
+    A create or start operator's needs, in the order it makes the calls: the List (and lookups) that
+    find an earlier try's, the create with what the service authorizes with it, then the wait, the
+    cancel on kill and lineage's reads.
+    """
     operation: str = cls.operation  # type: ignore[attr-defined]
     members: tuple[str, ...] = cls.request_members  # type: ignore[attr-defined]
     reattach_list: Mapping[str, str] | None = cls.reattach_list_request  # type: ignore[attr-defined]
@@ -208,7 +213,7 @@ def _start_needs(cls: type, kind: kinds.JobKind) -> tuple[Need, ...]:
         why = "cancel on kill or give-up"
         found.append(Need(action(kind.cancel), NEW, why, ("cancel_on_kill",), "after", essential=False))
     found += _read_needs(kind, NEW, "lineage: its status", ("lineage",), "after", False)
-    for read in (LINEAGE.get(operation, None) and LINEAGE[operation].reads) or ():
+    for read in LINEAGE[operation].reads if operation in LINEAGE else ():
         on = read.source if read.source in members else f"segment:{read.segment}"
         found.append(Need(action(read.operation), on, "lineage", ("lineage",), "after", essential=False))
     return tuple(dict.fromkeys(found))
@@ -243,6 +248,7 @@ def _shared_list(kind: kinds.JobKind) -> Need:
 def _lookup_need(
     lookup: kinds.Lookup, why: str, when: tuple[str, ...], phase: str = "before", essential: bool = True
 ) -> Need:
+    """A lookup's call, on the resource whose ARN its request takes (``GetTrainedModel`` on the model)."""
     arn = next((source for member, source in lookup.request.items() if member.endswith("Arn")), ANY)
     return Need(action(lookup.operation), arn if arn != ARN_MEMBERSHIP else ANY, why, when, phase, essential)
 
