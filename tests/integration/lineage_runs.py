@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 
@@ -29,6 +30,11 @@ def main(out: Path) -> None:
     sys.path.insert(0, os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     from example_cleanroomsml_lookalike import lookalike
     from example_cleanroomsml_pipeline import scoring, training
+
+    if version("apache-airflow").startswith("3.0."):
+        # Airflow 3.0's dag.test() does not activate a DAG's assets (a DAG processor does), so a task
+        # with an Asset outlet fails before it runs (test_example_dag.py); lineage is not about that.
+        training.get_task("train").outlets = []
 
     runs = []
     with CleanRoomsMLEmulator(step_seconds=0.2, reads_to_active=1, policy=policy) as emulator:
