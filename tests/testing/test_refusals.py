@@ -420,11 +420,13 @@ def test_the_testing_api_is_exported_from_the_package():
     }
 
 
-def test_the_emulator_shares_no_code_with_the_provider_s_validation():
+def test_the_emulator_shares_no_code_with_the_provider_s_validation_or_iam():
+    """It checks requests and permissions as the service does, not as the provider thinks it does."""
     package = Path(testing.__file__).parent
+    theirs = ("airflow_cleanroomsml.validation", "airflow_cleanroomsml.iam")
     for path in package.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):
-                assert node.module != "airflow_cleanroomsml.validation", path.name
+                assert node.module not in theirs, path.name
             if isinstance(node, ast.Import):
-                assert all(alias.name != "airflow_cleanroomsml.validation" for alias in node.names), path.name
+                assert all(alias.name not in theirs for alias in node.names), path.name
