@@ -49,6 +49,8 @@ from airflow_cleanroomsml.lineage import LINEAGE
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+    from airflow_cleanroomsml.kinds import JobKind as Kind
+
 SERVICE = "cleanrooms-ml"
 PASSED_TO_SERVICE = "cleanrooms-ml.amazonaws.com"
 ANY = "*"
@@ -152,7 +154,7 @@ def needs_of(cls: type) -> tuple[Need, ...]:
             for operation in KINDLESS_CALLS.get(cls.__name__, ())
             if _has_operation(operation)
         )
-    kind: kinds.JobKind = cls.kind  # type: ignore[attr-defined]
+    kind: Kind = cls.kind  # type: ignore[attr-defined]
     if role == "start":
         return _start_needs(cls, kind)
     found: list[Need] = []
@@ -178,7 +180,7 @@ def needs_of(cls: type) -> tuple[Need, ...]:
     return tuple(found)
 
 
-def _start_needs(cls: type, kind: kinds.JobKind) -> tuple[Need, ...]:
+def _start_needs(cls: type, kind: Kind) -> tuple[Need, ...]:
     """
     A create or start operator's needs, in the order it makes the calls: the List (and lookups) that
     find an earlier try's, the create with what the service authorizes with it, then the wait, the
@@ -220,7 +222,7 @@ def _start_needs(cls: type, kind: kinds.JobKind) -> tuple[Need, ...]:
 
 
 def _read_needs(
-    kind: kinds.JobKind,
+    kind: Kind,
     on: str,
     why: str,
     when: tuple[str, ...] = (),
@@ -238,7 +240,7 @@ def _read_needs(
     return [*lookups, Need(action(str(kind.list)), listed, why, when, phase, essential)]
 
 
-def _shared_list(kind: kinds.JobKind) -> Need:
+def _shared_list(kind: Kind) -> Need:
     """The List a triggerer's waits of one kind share (the kind's own list request, as triggers make it)."""
     listed = _list_resource(kind, kind.list_request)
     why = "shared reads in the triggerer (Gets do without it)"
@@ -253,7 +255,7 @@ def _lookup_need(
     return Need(action(lookup.operation), arn if arn != ARN_MEMBERSHIP else ANY, why, when, phase, essential)
 
 
-def _list_resource(kind: kinds.JobKind, listed_by: Mapping[str, str]) -> str:
+def _list_resource(kind: Kind, listed_by: Mapping[str, str]) -> str:
     """Where a List's resource is: the request member its list request takes it from, or ``*``."""
     for path in AUTHORIZED_ON.get(str(kind.list), ()):
         if path in listed_by:
@@ -315,8 +317,8 @@ def arn_scopes() -> dict[str, bool]:
     return scopes
 
 
-def _kinds() -> list[kinds.JobKind]:
-    return [value for value in vars(kinds).values() if isinstance(value, kinds.JobKind)]
+def _kinds() -> list[Kind]:
+    return [value for value in vars(kinds).values() if isinstance(value, type(kinds.TRAINED_MODEL))]
 
 
 def segment_of(path: str) -> str | None:
@@ -580,7 +582,7 @@ def _resources(task: Task, need: Need, result: Report) -> list[str]:
     """The resources of one need of a task: literal ARNs, patterns (with a note), or ``*``."""
     if need.on == ANY:
         return [ANY]
-    kind: kinds.JobKind = task.cls.kind  # type: ignore[attr-defined]  # only a kind's needs name one
+    kind: Kind = task.cls.kind  # type: ignore[attr-defined]  # only a kind's needs name one
     if need.on == NEW:
         membership = task.argument(snake_case(MEMBERSHIP)) if kind.in_membership else None
         pattern = _pattern(task, kind.arn_segment, membership, own=True)
