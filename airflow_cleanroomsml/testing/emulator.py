@@ -5,7 +5,7 @@ It speaks the service's REST-JSON wire protocol, so unmodified boto3 and aioboto
 so this provider's hook, operators, sensors and triggers) reach it through ``endpoint_url``. Its
 routes, request checks and response shapes come from botocore's own ``cleanroomsml`` service
 model; what it knows of each kind comes from the kind's declaration
-(:class:`~airflow_cleanroomsml.kinds.JobKind`) and a few lines more
+(:class:`~airflow_cleanroomsml.kinds.ResourceKind`) and a few lines more
 (:class:`~airflow_cleanroomsml.testing.kinds.EmulatedKind`). Every kind gets the same lifecycles
 (on a clock or one status per read), errors with the service's codes and HTTP statuses, faults,
 call counts and status histories.

@@ -3,7 +3,7 @@ What the emulator needs to serve a kind, besides the kind's own declaration.
 
 An :class:`EmulatedKind` says which call creates one and which statuses it goes through when it
 is created, cancelled or deleted. Everything else the emulator takes from the kind
-(:class:`~airflow_cleanroomsml.kinds.JobKind`: its calls, identity and ARN form) and from
+(:class:`~airflow_cleanroomsml.kinds.ResourceKind`: its calls, identity and ARN form) and from
 botocore's service model (routes, request checks, response shapes).
 """
 
@@ -20,7 +20,7 @@ from airflow_cleanroomsml.kinds import (
     TRAINED_MODEL,
     TRAINED_MODEL_EXPORT_JOB,
     TRAINED_MODEL_INFERENCE_JOB,
-    JobKind,
+    ResourceKind,
 )
 
 GONE = "GONE"
@@ -45,7 +45,7 @@ class EmulatedKind:
     :param update: The operation that changes one (configuration such as a configured audience model).
     """
 
-    kind: JobKind
+    kind: ResourceKind
     create: str | None = None
     started: tuple[str, ...] = ("CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE")
     cancelled: tuple[str, ...] = ()

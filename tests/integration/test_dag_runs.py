@@ -182,7 +182,7 @@ def test_waits_succeed_through_connection_resets(mode, airflow_db, cleanroomsml_
 def test_plain_sensors_and_operators_run_with_allow_nested_operators_false(
     airflow_db, cleanroomsml_emulator, tmp_path
 ):
-    """The sensor runs its own loop: no execute inside another execute, which Airflow 2 warns of or refuses."""
+    """The sensor runs its own loop: no execute inside another (Airflow 2 warns of it, or refuses it)."""
     arn = cleanroomsml_emulator.register_job(["CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "ACTIVE"])
     dag_run = run_dag("cleanroomsml_plain", job_arn=arn)
     assert state_of(dag_run) == "success"
@@ -198,8 +198,10 @@ def test_airflow_tasks_test_resumes_a_deferred_task_with_a_templated_arn(
 
     arn = cleanroomsml_emulator.register_job(["CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "ACTIVE"])
     finished = subprocess.run(
-        [sys.executable, "-m", "airflow", "tasks", "test", "cleanroomsml_plain", task, "2026-01-02"]
-        + ["--task-params", json.dumps({"job_arn": arn})],
+        [
+            *(sys.executable, "-m", "airflow", "tasks", "test", "cleanroomsml_plain", task, "2026-01-02"),
+            *("--task-params", json.dumps({"job_arn": arn})),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

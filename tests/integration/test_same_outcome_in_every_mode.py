@@ -120,7 +120,7 @@ def run(emulator, tmp_path, mode: str, name: str, soft_fail: bool, cancel: bool)
     task_state = dag_run.get_task_instance("wait").state
     state = str(getattr(task_state, "value", task_state))
     text = (tmp_path / f"{mode}.json.error").read_text().replace(arn, "{arn}")
-    return state, re.sub(r"\d+ polls in \d+s|read \d+|\d+(\.\d+)? seconds", "#", text), emulator.calls
+    return state, re.sub(r"\d+ reads in \d+s|read \d+|\d+(\.\d+)? seconds", "#", text), emulator.calls
 
 
 @pytest.mark.parametrize(("name", "soft_fail", "cancel", "state", "error", "cancels"), OUTCOMES)

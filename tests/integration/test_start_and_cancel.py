@@ -171,15 +171,15 @@ def test_another_run_or_a_failed_earlier_job_is_never_reattached(cleanroomsml_em
 def test_action_fail_refuses_an_earlier_live_job(cleanroomsml_emulator):
     cleanroomsml_emulator.script_next_start(["CREATE_IN_PROGRESS"])
     start_operator(cleanroomsml_emulator, wait_for_completion=False).execute(context())
-    with pytest.raises(AirflowException, match="action_if_job_exists='fail'"):
-        start_operator(cleanroomsml_emulator, action_if_job_exists="fail").execute(context())
+    with pytest.raises(AirflowException, match="action_if_exists='fail'"):
+        start_operator(cleanroomsml_emulator, action_if_exists="fail").execute(context())
     assert cleanroomsml_emulator.calls[START] == 1
 
 
 def test_action_start_new_starts_another(cleanroomsml_emulator):
     first = start_operator(cleanroomsml_emulator, wait_for_completion=False).execute(context())
     second = start_operator(
-        cleanroomsml_emulator, wait_for_completion=False, action_if_job_exists="start_new"
+        cleanroomsml_emulator, wait_for_completion=False, action_if_exists="start_new"
     ).execute(context())
     assert first != second
     assert cleanroomsml_emulator.calls[START] == 2

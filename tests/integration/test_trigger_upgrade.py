@@ -62,7 +62,7 @@ def test_a_trigger_serialized_by_release_0_1_0_deserializes_and_finishes_its_wai
             return event.payload
 
     event = asyncio.run(first_event())
-    assert (event["status"], event["job_status"], event["trained_model_inference_job_arn"]) == (
+    assert (event["status"], event["resource_status"], event["trained_model_inference_job_arn"]) == (
         "success",
         "ACTIVE",
         arn,

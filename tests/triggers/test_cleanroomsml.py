@@ -82,7 +82,7 @@ def test_serialize_round_trips_every_field():
         "waiter_max_attempts": 9,
         "deadline": 1_900_000_000.5,
         "execution_deadline": 1_899_999_000.25,
-        "polls_done": 0,
+        "reads_done": 0,
         "last_status": None,
         "cancel_on_kill": True,
         "aws_conn_id": None,
@@ -129,7 +129,7 @@ def test_failure_status_gives_error_event_with_details(failed):
     events, _ = run_trigger(make_trigger(), respond("CREATE_IN_PROGRESS", failed, statusDetails=details))
     (event,) = events
     assert event["status"] == "error"
-    assert event["job_status"] == failed
+    assert event["resource_status"] == failed
     assert event["status_details"] == details
     assert JOB_ARN in event["message"]
     assert "AlgorithmError" in event["message"]
@@ -147,7 +147,7 @@ def test_non_transient_aws_error_ends_the_wait_with_code_and_message(code):
     (event,) = events
     assert event["status"] == "error"
     assert event["message"] == f"{code}: {code} text"
-    assert event["job_status"] == "CREATE_PENDING"
+    assert event["resource_status"] == "CREATE_PENDING"
 
 
 def test_transient_errors_use_a_poll_and_the_wait_goes_on():
@@ -180,7 +180,7 @@ def test_attempts_run_out_with_a_timeout_event_naming_the_last_status():
     stubber.assert_no_pending_responses()
     (event,) = events
     assert event["status"] == "timeout"
-    assert event["job_status"] == "CREATE_IN_PROGRESS"
+    assert event["resource_status"] == "CREATE_IN_PROGRESS"
     assert "its last status was CREATE_IN_PROGRESS" in event["message"]
 
 

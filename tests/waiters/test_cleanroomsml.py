@@ -13,9 +13,9 @@ from airflow_cleanroomsml.hooks.cleanroomsml import (
     TRAINED_MODEL_INFERENCE_JOB_COMPLETE,
     CleanRoomsMLHook,
 )
+from airflow_cleanroomsml.judging import judge
 from airflow_cleanroomsml.kinds import TRAINED_MODEL_INFERENCE_JOB
 from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
-from airflow_cleanroomsml.waiting import judge
 from tests.helpers import ALL_STATUSES, JOB_ARN, MEMBERSHIP_ID, job_description
 
 SUCCESS_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.SUCCESS_STATES
