@@ -244,7 +244,7 @@ def test_no_cancel_when_cancel_on_kill_is_off(cleanroomsml_emulator):
 def test_a_wait_that_gives_up_cancels_the_job(cleanroomsml_emulator):
     cleanroomsml_emulator.script_next_start(["CREATE_IN_PROGRESS"])
     operator = start_operator(cleanroomsml_emulator, waiter_max_attempts=3)
-    with pytest.raises(AirflowException, match=r"Gave up waiting .* after 3 polls .*CREATE_IN_PROGRESS"):
+    with pytest.raises(AirflowException, match=r"Gave up waiting .* after 3 reads .*CREATE_IN_PROGRESS"):
         operator.execute(context())
     assert cleanroomsml_emulator.calls[CANCEL] == 1
 
@@ -312,10 +312,10 @@ def test_a_sub_second_delay_is_honoured_alike_and_the_budget_is_counted_in_real_
             operator.execute(context())
         assert deferred.value.trigger.waiter_delay == 0.2
         event = run_deferred(deferred.value)
-        with pytest.raises(AirflowException, match="after 4 polls"):
+        with pytest.raises(AirflowException, match="after 4 reads"):
             operator.execute_complete(context(), event)
     else:
-        with pytest.raises(AirflowException, match="after 4 polls"):
+        with pytest.raises(AirflowException, match="after 4 reads"):
             operator.execute(context())
     assert 0.6 <= time.monotonic() - started < 5, "four reads 0.2 s apart"
     # The four reads of the wait, and one to push the final description.

@@ -95,7 +95,7 @@ def test_a_string_where_keys_are_expected_is_the_one_key_never_its_characters():
     )
     assert start.mask_environment_keys == ("SCORING_INPUT",)
     assert start.exclude_from_xcom == ("environment",)
-    with mock.patch("airflow_cleanroomsml.operators.base.mask_secret") as masked:
+    with mock.patch("airflow_cleanroomsml.operators.starting.mask_secret") as masked:
         start.mask_secret_values()
     assert mock.call(SECRET) in masked.call_args_list
     assert mock.call("batch") not in masked.call_args_list, "ordinary values are not masked"

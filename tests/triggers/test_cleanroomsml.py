@@ -116,9 +116,10 @@ def test_success_after_pending_polls(pending):
             "message": f"Trained model inference job {JOB_ARN} is ACTIVE",
             "trained_model_inference_job_arn": JOB_ARN,
             "membership_identifier": MEMBERSHIP_ID,
-            "job_status": "ACTIVE",
+            "resource_status": "ACTIVE",
             "status_details": None,
             "error_code": None,
+            "error_message": None,
         }
     ]
 
@@ -245,8 +246,8 @@ def test_recreated_after_a_triggerer_restart_it_keeps_the_deadline_and_skips_the
     clock = FakeClock()
     with (
         mock.patch("airflow_cleanroomsml.waiting.time.time", clock.time),
-        mock.patch("airflow_cleanroomsml.triggers.cleanroomsml.time.time", clock.time),
-        mock.patch("airflow_cleanroomsml.triggers.cleanroomsml.asyncio.sleep", clock.sleep),
+        mock.patch("airflow_cleanroomsml.triggers.base.time.time", clock.time),
+        mock.patch("airflow_cleanroomsml.triggers.base.asyncio.sleep", clock.sleep),
     ):
         deadline = clock.now + 60 + DEADLINE_GRACE_SECONDS  # six reads 10 s apart, as an operator defers
         trigger = make_trigger(waiter_delay=10, waiter_max_attempts=6, deadline=deadline)
@@ -261,5 +262,5 @@ def test_recreated_after_a_triggerer_restart_it_keeps_the_deadline_and_skips_the
     (event,) = events
     assert event["status"] == "timeout", event
     # Reads at once and then 10 s apart, at 90, 100 and 110 s; none at the deadline (120 s).
-    assert "after 3 polls in 11" in event["message"]
+    assert "after 3 reads in 11" in event["message"]
     assert clock.now < deadline

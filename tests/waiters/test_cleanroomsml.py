@@ -113,7 +113,7 @@ def test_every_waiter_get_waiter_hands_out_succeeds_on_its_operation_s_answer(
     emulated, role, name, cleanroomsml_emulator
 ):
     """A waiter a user can take from ``hook.get_waiter`` works; one that judges list summaries is refused."""
-    from airflow_cleanroomsml.waiting import waiter_definitions
+    from airflow_cleanroomsml.judging import waiter_definitions
 
     kind, hook = emulated.kind, CleanRoomsMLHook()
     definition = waiter_definitions(WAITER_FILE)[name]
