@@ -14,9 +14,11 @@ The project's set-up commands; needs only Python 3.11+ and pip.
                                # the MWAA versions whose constraint files ../shared/mwaa holds
     python3 tasks.py deployment dev|VERSION [pytest args]
                                # the deployment tier: PostgreSQL, scheduler, triggerer, API server /
-                               # webserver, dag-processor as separate processes (dev: .venv; VERSION:
-                               # the wheel under MWAA's constraints); needs Debian's postgresql
-                               # and chromium
+                               # webserver, dag-processor as separate processes with the
+                               # LocalExecutor, then its Celery leg as MWAA runs it (Redis broker, two
+                               # Celery workers, schedulers and triggerers) (dev: .venv; VERSION: the
+                               # wheel under MWAA's constraints); needs Debian's postgresql,
+                               # redis-server and chromium; `-m celery` or `-m "not celery"` runs one leg
 
 Installs use uv (installed into .venv by pip) from the lock file, with bytecode compiled: these
 machines set PYTHONDONTWRITEBYTECODE=1, and Airflow imports twice as slowly from source.
@@ -182,8 +184,9 @@ def deployment() -> None:
     Run the deployment tier: PostgreSQL and Airflow's components as separate processes.
 
     ``dev`` runs it in .venv (the development lock); an MWAA version, against the wheel installed
-    under that version's constraint files. Needs PostgreSQL's server binaries (Debian: postgresql)
-    and, for the browser check, Chromium (Debian: chromium).
+    under that version's constraint files, with the Celery provider MWAA's image has. Needs
+    PostgreSQL's server binaries (Debian: postgresql), for the Celery leg Redis (Debian:
+    redis-server) and, for the browser check, Chromium (Debian: chromium).
     """
     if len(sys.argv) < 3:
         sys.exit("usage: python3 tasks.py deployment dev|VERSION [pytest args]")
@@ -193,7 +196,9 @@ def deployment() -> None:
         install()
         run(PYTHON, "-m", "pytest", "tests/deployment", *pytest_args, env=env)
         return
-    python = mwaa_environment(version, extra=("psycopg2-binary", "asyncpg", "playwright"))
+    python = mwaa_environment(
+        version, extra=("psycopg2-binary", "asyncpg", "playwright", "apache-airflow-providers-celery")
+    )
     with tempfile.TemporaryDirectory(prefix="cleanroomsml-deployment-tests-") as scratch:
         copy_tests(Path(scratch))
         subprocess.run(

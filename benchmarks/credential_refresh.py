@@ -28,6 +28,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+MEMBERSHIP = "00000000-0000-4000-8000-000000000001"
+PREFIX = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{MEMBERSHIP}"
+"""Where the trained model and ML input channel every job scores with are registered."""
+
+
 async def _probe(stop: asyncio.Event, stalls: list[float]) -> None:
     while not stop.is_set():
         before = time.perf_counter()
@@ -45,8 +50,8 @@ def one_run(implementation: str, n: int, endpoint: str) -> dict:
 
     if implementation == "on the loop":  # the Amazon hook's own session: refreshes on the event loop
         CleanRoomsMLHook.get_session = AwsBaseHook.get_session  # type: ignore[method-assign]
-    membership = "00000000-0000-4000-8000-000000000001"
-    prefix = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{membership}"
+    membership = MEMBERSHIP
+    prefix = PREFIX
     client = boto3.client("cleanroomsml", endpoint_url=endpoint, region_name="us-east-1")
     arns = [
         client.start_trained_model_inference_job(
@@ -110,6 +115,8 @@ def main() -> None:
         [
             sys.executable, "-m", "airflow_cleanroomsml.testing", "--port", "0", "--reads-to-active", "4",
             "--sts-latency", str(args.sts_latency), "--credential-lifetime", str(args.lifetime),
+            "--resource", f"TRAINED_MODEL=ACTIVE trainedModelArn={PREFIX}/trained-model/m",
+            "--resource", f"ML_INPUT_CHANNEL=ACTIVE mlInputChannelArn={PREFIX}/ml-input-channel/c",
         ],
         stdout=subprocess.PIPE,
         text=True,

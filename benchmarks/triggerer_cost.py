@@ -41,6 +41,13 @@ IMPLEMENTATIONS = {
 
 
 READS = ("GetTrainedModelInferenceJob", "ListTrainedModelInferenceJobs")
+PREFIX = "arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/00000000-0000-4000-8000-000000000001"
+MODEL, CHANNEL = f"{PREFIX}/trained-model/m", f"{PREFIX}/ml-input-channel/c"
+PARENTS = [
+    "--resource", f"TRAINED_MODEL=ACTIVE trainedModelArn={MODEL}",
+    "--resource", f"ML_INPUT_CHANNEL=ACTIVE mlInputChannelArn={CHANNEL}",
+]  # fmt: skip
+"""The trained model and ML input channel every job scores with, registered in the emulator."""
 
 
 def _read_calls(endpoint: str) -> dict[str, int]:
@@ -116,15 +123,13 @@ def one_run(implementation: str, n: int, delay: int, endpoint: str, per_membersh
     client = boto3.client("cleanroomsml", endpoint_url=endpoint, region_name="us-east-1")
 
     def start(index: int) -> str:
-        membership = _membership(index, per_membership)
-        prefix = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{membership}"
         return client.start_trained_model_inference_job(
-            membershipIdentifier=membership,
+            membershipIdentifier=_membership(index, per_membership),
             name=f"bench-{index}",
-            trainedModelArn=f"{prefix}/trained-model/m",
+            trainedModelArn=MODEL,
             resourceConfig={"instanceType": "ml.m5.xlarge"},
             outputConfiguration={"members": [{"accountId": "123456789012"}]},
-            dataSource={"mlInputChannelArn": f"{prefix}/ml-input-channel/c"},
+            dataSource={"mlInputChannelArn": CHANNEL},
         )["trainedModelInferenceJobArn"]
 
     arns = [start(index) for index in range(n + 1)]
@@ -217,6 +222,7 @@ def main() -> None:
             "0",
             "--reads-to-active",
             str(args.polls),
+            *PARENTS,
         ],
         stdout=subprocess.PIPE,
         text=True,

@@ -59,12 +59,14 @@ def main() -> None:
 
     from airflow_cleanroomsml.operators.cleanroomsml import CleanRoomsMLStartTrainedModelInferenceJobOperator
     from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
-    from airflow_cleanroomsml.testing import CleanRoomsMLEmulator
+    from airflow_cleanroomsml.testing import ML_INPUT_CHANNELS, TRAINED_MODELS, CleanRoomsMLEmulator
 
     results = {}
     with CleanRoomsMLEmulator(step_seconds=3600) as emulator:
         os.environ.update(emulator.airflow_env())
         prefix = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{emulator.membership_id}"
+        emulator.register(TRAINED_MODELS, ["ACTIVE"], trainedModelArn=f"{prefix}/trained-model/m")
+        emulator.register(ML_INPUT_CHANNELS, ["ACTIVE"], mlInputChannelArn=f"{prefix}/ml-input-channel/c")
         cases = {
             "sensor, job running": lambda: CleanRoomsMLTrainedModelInferenceJobSensor(
                 task_id="wait",

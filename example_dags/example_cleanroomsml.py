@@ -37,6 +37,9 @@ MEMBERSHIP_ID = os.environ.get("CLEANROOMSML_EXAMPLE_MEMBERSHIP_ID", "00000000-0
 ACCOUNT_ID = os.environ.get("CLEANROOMSML_EXAMPLE_ACCOUNT_ID", "123456789012")
 REGION = os.environ.get("CLEANROOMSML_EXAMPLE_REGION", "us-east-1")
 MEMBERSHIP_ARN = f"arn:aws:cleanrooms-ml:{REGION}:{ACCOUNT_ID}:membership/{MEMBERSHIP_ID}"
+# An ACTIVE trained model and the ML input channel to score, made beforehand (see the pipeline example).
+TRAINED_MODEL_ARN = f"{MEMBERSHIP_ARN}/trained-model/0d9e8f7a-1b2c-4d3e-8f4a-5b6c7d8e9f0a"
+ML_INPUT_CHANNEL_ARN = f"{MEMBERSHIP_ARN}/ml-input-channel/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 
 
 @task
@@ -65,12 +68,10 @@ with DAG(
         task_id="start_job",
         membership_identifier=MEMBERSHIP_ID,
         name="nightly-scoring-{{ run_id[:47] }}",
-        trained_model_arn=f"{MEMBERSHIP_ARN}/trained-model/0d9e8f7a-1b2c-4d3e-8f4a-5b6c7d8e9f0a",
+        trained_model_arn=TRAINED_MODEL_ARN,
         resource_config={"instanceType": "ml.m5.xlarge", "instanceCount": 1},
         output_configuration={"accept": "text/csv", "members": [{"accountId": ACCOUNT_ID}]},
-        data_source={
-            "mlInputChannelArn": f"{MEMBERSHIP_ARN}/ml-input-channel/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
-        },
+        data_source={"mlInputChannelArn": ML_INPUT_CHANNEL_ARN},
         environment={"SCORING_MODE": "batch"},
         deferrable=True,
         waiter_delay=POLL_SECONDS,

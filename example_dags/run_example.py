@@ -49,19 +49,47 @@ def _configure_airflow(home: Path, verbose: bool) -> None:
     )
 
 
+def register_parents(emulator) -> None:
+    """
+    Register what the example DAGs name but do not create: in an AWS account these exist before
+    the DAGs run, and the emulator, like the service, refuses a request naming one it does not hold.
+    """
+    if str(EXAMPLE_DAGS) not in sys.path:
+        sys.path.insert(0, str(EXAMPLE_DAGS))
+    from example_cleanroomsml import ML_INPUT_CHANNEL_ARN, TRAINED_MODEL_ARN
+    from example_cleanroomsml_lookalike import CONFIGURED_AUDIENCE_MODEL, TRAINING_DATASET
+    from example_cleanroomsml_pipeline import ALGORITHM
+
+    from airflow_cleanroomsml.testing import (
+        CONFIGURED_AUDIENCE_MODELS,
+        CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS,
+        ML_INPUT_CHANNELS,
+        TRAINED_MODELS,
+        TRAINING_DATASETS,
+    )
+
+    emulator.register(TRAINED_MODELS, ["ACTIVE"], trainedModelArn=TRAINED_MODEL_ARN, name="example-model")
+    emulator.register(ML_INPUT_CHANNELS, ["ACTIVE"], mlInputChannelArn=ML_INPUT_CHANNEL_ARN, name="example")
+    emulator.register(
+        CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS, configuredModelAlgorithmAssociationArn=ALGORITHM
+    )
+    emulator.register(TRAINING_DATASETS, trainingDatasetArn=TRAINING_DATASET, name="example-purchases")
+    emulator.register(CONFIGURED_AUDIENCE_MODELS, configuredAudienceModelArn=CONFIGURED_AUDIENCE_MODEL)
+
+
 def _start_job(emulator) -> str:
     """Start an inference job through the real API, as code outside Airflow would."""
+    from example_cleanroomsml import ML_INPUT_CHANNEL_ARN, TRAINED_MODEL_ARN
+
     from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 
-    account, region, membership = emulator.account_id, emulator.region, emulator.membership_id
-    prefix = f"arn:aws:cleanrooms-ml:{region}:{account}:membership/{membership}"
     response = CleanRoomsMLHook().conn.start_trained_model_inference_job(
-        membershipIdentifier=membership,
+        membershipIdentifier=emulator.membership_id,
         name="example-nightly-scoring",
-        trainedModelArn=f"{prefix}/trained-model/0d9e8f7a-1b2c-4d3e-8f4a-5b6c7d8e9f0a",
+        trainedModelArn=TRAINED_MODEL_ARN,
         resourceConfig={"instanceType": "ml.m5.xlarge", "instanceCount": 1},
-        outputConfiguration={"accept": "text/csv", "members": [{"accountId": account}]},
-        dataSource={"mlInputChannelArn": f"{prefix}/ml-input-channel/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"},
+        outputConfiguration={"accept": "text/csv", "members": [{"accountId": emulator.account_id}]},
+        dataSource={"mlInputChannelArn": ML_INPUT_CHANNEL_ARN},
         environment={"SCORING_MODE": "batch"},
     )
     return response["trainedModelInferenceJobArn"]
@@ -138,10 +166,10 @@ def main() -> int:
         if not args.verbose:
             logging.disable(logging.WARNING)
         from example_cleanroomsml import start_and_wait, wait_for_existing
-        from example_cleanroomsml_lookalike import CONFIGURED_AUDIENCE_MODEL, lookalike
+        from example_cleanroomsml_lookalike import lookalike
         from example_cleanroomsml_pipeline import scoring, training
 
-        from airflow_cleanroomsml.testing.kinds import CONFIGURED_AUDIENCE_MODELS
+        register_parents(emulator)
 
         def run(title: str, dag, **conf) -> bool:
             before = {key for _, key in emulator.resources()}
@@ -161,10 +189,6 @@ def main() -> int:
         )
         results.append(run("example_cleanroomsml_training (input channel, trained model)", training))
         results.append(run("example_cleanroomsml_scoring (latest model, channel, scoring, export)", scoring))
-        # The collaboration's configured audience model exists before the DAG runs: configuration.
-        emulator.register(
-            CONFIGURED_AUDIENCE_MODELS, ["ACTIVE"], configuredAudienceModelArn=CONFIGURED_AUDIENCE_MODEL
-        )
         results.append(run("example_cleanroomsml_lookalike (audience model, segment, 2 exports)", lookalike))
         logging.disable(logging.NOTSET)
         print(f"\nAPI calls: {dict(emulator.calls)}")

@@ -32,6 +32,32 @@ def job_description(status: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+EMULATOR_MEMBERSHIP_ID = "00000000-0000-4000-8000-000000000001"
+"""The emulator's default membership, which the integration tests' requests name."""
+_EMULATOR_PREFIX = f"arn:aws:cleanrooms-ml:us-east-1:123456789012:membership/{EMULATOR_MEMBERSHIP_ID}"
+_ACCOUNT_ARN = "arn:aws:cleanrooms-ml:us-east-1:123456789012"
+PARENTS = {
+    "TRAINED_MODELS": f"{_EMULATOR_PREFIX}/trained-model/m1",
+    "ML_INPUT_CHANNELS": f"{_EMULATOR_PREFIX}/ml-input-channel/c1",
+    "CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS": (
+        f"{_EMULATOR_PREFIX}/configured-model-algorithm-association/a1"
+    ),
+    "TRAINING_DATASETS": f"{_ACCOUNT_ARN}:training-dataset/t1",
+    "CONFIGURED_AUDIENCE_MODELS": f"{_ACCOUNT_ARN}:configured-audience-model/c1",
+}
+"""The parents the integration tests' operators and DAGs name (by the emulated kind's name): what a
+user's AWS account has before their DAGs run."""
+
+
+def register_parents(emulator: Any) -> None:
+    """Register :data:`PARENTS` in the emulator, each ``ACTIVE``, as a user's conftest would."""
+    from airflow_cleanroomsml import testing
+
+    for name, arn in PARENTS.items():
+        emulated = getattr(testing, name)
+        emulator.register(emulated, ["ACTIVE"], name="parent", **{emulated.kind.arn_member: arn})
+
+
 ALL_STATUSES = (
     "CREATE_PENDING",
     "CREATE_IN_PROGRESS",
@@ -48,4 +74,13 @@ try:
 except ImportError:  # Airflow 2
     from airflow.exceptions import TaskDeferred  # type: ignore[no-redef]
 
-__all__ = ["ALL_STATUSES", "JOB_ARN", "MEMBERSHIP_ID", "TaskDeferred", "job_description"]
+__all__ = [
+    "ALL_STATUSES",
+    "EMULATOR_MEMBERSHIP_ID",
+    "JOB_ARN",
+    "MEMBERSHIP_ID",
+    "PARENTS",
+    "TaskDeferred",
+    "job_description",
+    "register_parents",
+]

@@ -1,32 +1,129 @@
 """
 Run the Clean Rooms ML emulator as a process: ``python -m airflow_cleanroomsml.testing --port 8787``.
 
-It prints its endpoint (and the ARN of each ``--job`` it registers), then serves until stopped.
+It prints its endpoint, the Airflow connection that reaches it, and one JSON line for each resource
+it registers, then serves until stopped (SIGINT or SIGTERM). Register resources of any kind, and
+script the next one an API call creates::
+
+    --resource "TRAINED_MODEL=ACTIVE trainedModelArn=arn:aws:cleanrooms-ml:...:trained-model/m1"
+    --resource CONFIGURED_MODEL_ALGORITHM_ASSOCIATION
+    --resource 'TRAINED_MODEL_INFERENCE_JOB=CREATE_IN_PROGRESS,CREATE_FAILED
+                statusDetails.statusCode=AlgorithmError statusDetails.message="out of memory"'
+    --next 'TRAINED_MODEL=CREATE_PENDING,CREATE_FAILED statusDetails.message="no training data"'
+
+A spec is ``KIND[=STATUS,STATUS...]`` then ``member=value`` words, quoted as in a shell: the
+service's camelCase members (``a.b=value`` for a member of a structure; a value that is JSON is
+decoded), ``statusDetails`` (shown with the last status), ``membership`` and ``region``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import signal
 import sys
 import threading
+from dataclasses import dataclass, field
+from typing import Any
 
 from airflow_cleanroomsml.testing.emulator import CleanRoomsMLEmulator, Faults
-from airflow_cleanroomsml.validation import service_model
+from airflow_cleanroomsml.testing.kinds import GONE, KINDS_BY_NAME, TRAINED_MODEL_INFERENCE_JOBS, EmulatedKind
+from airflow_cleanroomsml.testing.service_model import has_operation, resource_shape
 
 
-def _statuses(value: str) -> list[str]:
-    known = set(service_model().shape_for("TrainedModelInferenceJobStatus").enum)  # type: ignore[attr-defined]
-    statuses = [status.strip() for status in value.split(",") if status.strip()]
+def statuses_of(emulated: EmulatedKind) -> list[str]:
+    """The statuses the installed botocore's model gives a kind (none for a kind without a status)."""
+    read = next(
+        (name for name in (emulated.kind.get, emulated.kind.list) if name and has_operation(name)), None
+    )
+    status = resource_shape(read).members.get("status") if read else None  # type: ignore[attr-defined]
+    return list(status.enum) if status is not None else []
+
+
+@dataclass
+class Spec:
+    """A resource to register, or the next one to script, as the command line describes it."""
+
+    emulated: EmulatedKind
+    statuses: list[str] | None
+    status_details: dict[str, str] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+def _value(text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, (dict, list, int, float)) and not isinstance(value, bool) else text
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
+def _checked_statuses(emulated: EmulatedKind, text: str) -> list[str]:
+    known = [*statuses_of(emulated), GONE]
+    statuses = [status.strip() for status in text.split(",") if status.strip()]
     unknown = [status for status in statuses if status not in known]
     if not statuses or unknown:
-        raise argparse.ArgumentTypeError(f"expected comma-separated statuses from {sorted(known)}")
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated statuses of {_article(emulated.name)} {emulated.name} from "
+            f"{sorted(known)}, not {text!r}"
+        )
     return statuses
 
 
+def spec(text: str) -> Spec:
+    """Parse ``KIND[=STATUS,...] member=value...``."""
+    try:
+        words = shlex.split(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
+    if not words:
+        raise argparse.ArgumentTypeError("expected KIND[=STATUS,STATUS...] [member=value ...]")
+    name, _, statuses = words[0].partition("=")
+    emulated = KINDS_BY_NAME.get(name.upper().replace("-", "_"))
+    if emulated is None:
+        raise argparse.ArgumentTypeError(f"unknown kind {name!r}; expected one of {sorted(KINDS_BY_NAME)}")
+    parsed = Spec(emulated, _checked_statuses(emulated, statuses) if statuses else None)
+    members: dict[str, Any] = {}
+    for word in words[1:]:
+        path, equals, value = word.partition("=")
+        if not equals or not path:
+            raise argparse.ArgumentTypeError(f"expected member=value, not {word!r}")
+        if path in ("membership", "region"):
+            parsed.options["membership_id" if path == "membership" else path] = value
+            continue
+        *outer, member = path.split(".")
+        holder = members
+        for name in outer:
+            holder = holder.setdefault(name, {})
+            if not isinstance(holder, dict):
+                raise argparse.ArgumentTypeError(f"{name} is given a value and members: {text!r}")
+        holder[member] = _value(value)
+    details = members.pop("statusDetails", None)
+    if details is not None and not isinstance(details, dict):
+        raise argparse.ArgumentTypeError(
+            f"statusDetails must be a JSON object or given by members, not {details!r}"
+        )
+    parsed.status_details, parsed.attributes = details, members
+    return parsed
+
+
+def _job(value: str) -> Spec:
+    """``--job STATUS,STATUS``: a trained model inference job (kept from earlier releases)."""
+    return Spec(TRAINED_MODEL_INFERENCE_JOBS, _checked_statuses(TRAINED_MODEL_INFERENCE_JOBS, value))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m airflow_cleanroomsml.testing", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m airflow_cleanroomsml.testing",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
     parser.add_argument("--region", default="us-east-1", help="region in the ARNs (default: %(default)s)")
@@ -50,14 +147,36 @@ def main(argv: list[str] | None = None) -> int:
         "--credential-lifetime", type=float, default=3600.0, help="seconds assumed-role credentials last"
     )
     parser.add_argument(
+        "--resource",
+        type=spec,
+        action="append",
+        default=[],
+        metavar="'KIND[=STATUS,...] [member=value ...]'",
+        help=f"register a resource going through these statuses, one per read (repeatable); KIND is one "
+        f"of {', '.join(sorted(KINDS_BY_NAME))}",
+    )
+    parser.add_argument(
+        "--next",
+        type=spec,
+        action="append",
+        default=[],
+        metavar="'KIND=STATUS,... [statusDetails=JSON]'",
+        help="the next resource of KIND created through the API goes through these statuses (repeatable)",
+    )
+    parser.add_argument(
         "--job",
-        type=_statuses,
+        type=_job,
         action="append",
         default=[],
         metavar="STATUS,STATUS,...",
-        help="register a job going through these statuses, one per read (repeatable)",
+        help="register a trained model inference job going through these statuses, one per read (repeatable)",
     )
     args = parser.parse_args(argv)
+    for scripted in args.next:
+        if scripted.statuses is None:
+            parser.error(
+                f"--next {scripted.emulated.name}: expected KIND=STATUS,... (the statuses to script)"
+            )
 
     faults = Faults(
         throttle_every=args.throttle_every,
@@ -87,8 +206,24 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"Airflow connection: AIRFLOW_CONN_AWS_DEFAULT='{emulator.airflow_connection_json()}'", flush=True
         )
-        for statuses in args.job:
-            print(json.dumps({"job": emulator.register_job(statuses), "statuses": statuses}), flush=True)
+        for job in args.job:
+            print(
+                json.dumps({"job": emulator.register_job(job.statuses), "statuses": job.statuses}), flush=True
+            )
+        for wanted in args.resource:
+            key = emulator.register(
+                wanted.emulated,
+                wanted.statuses,
+                status_details=wanted.status_details,
+                **wanted.options,
+                **wanted.attributes,
+            )
+            statuses = wanted.statuses or list(wanted.emulated.started)
+            print(json.dumps({"kind": wanted.emulated.name, "key": key, "statuses": statuses}), flush=True)
+        for scripted in args.next:
+            emulator.script_next(
+                scripted.emulated, scripted.statuses or [], status_details=scripted.status_details
+            )
         stopped.wait()
     return 0
 

@@ -1,14 +1,16 @@
 """
-The provider deployed as MWAA runs it: PostgreSQL, and Airflow's scheduler, triggerer and API server
-(webserver on Airflow 2) and dag-processor as separate processes, LocalExecutor, the emulator as
-the service. Triggers go through the database to whichever triggerer is alive; tasks are killed
-and marked failed as users do.
+The provider deployed with the LocalExecutor: PostgreSQL, and Airflow's scheduler, triggerer and API
+server (webserver on Airflow 2) and dag-processor as separate processes, the emulator as the service.
+Triggers go through the database to whichever triggerer is alive; tasks are killed and marked failed
+as users do. (``test_celery.py`` is the deployment as MWAA runs it, on Celery.)
 
-Run by ``python3 tasks.py deployment VERSION`` (CI does, for Airflow 3.3 and MWAA's 2.11.0).
+Run by ``python3 tasks.py deployment VERSION`` (CI does, for Airflow 3.3 and MWAA's 2.11.0), or
+alone with ``-m local_executor``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -20,12 +22,16 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from airflow_cleanroomsml.testing import CleanRoomsMLEmulator
+from airflow_cleanroomsml.testing import ML_INPUT_CHANNELS, TRAINED_MODELS, CleanRoomsMLEmulator
 from tests.deployment.cluster import Airflow, Postgres, wait_until
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("CLEANROOMSML_DEPLOYMENT"), reason="the deployment tier: python3 tasks.py deployment"
-)
+pytestmark = [
+    pytest.mark.local_executor,
+    pytest.mark.skipif(
+        not os.environ.get("CLEANROOMSML_DEPLOYMENT"),
+        reason="the deployment tier: python3 tasks.py deployment",
+    ),
+]
 
 START, GET, LIST, CANCEL = (
     "StartTrainedModelInferenceJob",
@@ -62,6 +68,11 @@ def deployment(emulator, tmp_path_factory):
     # Not under pytest's folder: as root, PostgreSQL runs as the postgres user, who cannot enter it.
     database = Postgres(Path(tempfile.mkdtemp(prefix="cleanroomsml-postgres-"))).start()
     start = pendulum.now("UTC").start_of("hour").subtract(hours=3)
+    # The model and channel the DAGs' jobs name, ACTIVE in the emulator.
+    parents = {
+        "trained_model": emulator.register(TRAINED_MODELS, ["ACTIVE"], membership_id=MEMBERSHIP_ID),
+        "channel": emulator.register(ML_INPUT_CHANNELS, ["ACTIVE"], membership_id=MEMBERSHIP_ID),
+    }
     airflow = Airflow(
         Path(sys.executable),
         root / "airflow",
@@ -70,6 +81,7 @@ def deployment(emulator, tmp_path_factory):
             **emulator.airflow_env("aws_default"),
             "AIRFLOW_VAR_SCORING_TOKEN": SECRET,
             "CLEANROOMSML_DEPLOY_START": start.isoformat(),
+            "CLEANROOMSML_DEPLOY_PARENTS": json.dumps(parents),
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             "AWS_EC2_METADATA_DISABLED": "true",
         },
@@ -88,21 +100,11 @@ def _dags_known(airflow: Airflow) -> bool:
     return len(rows) == 4
 
 
-def unpause(airflow: Airflow, dag_id: str) -> None:
-    airflow.api("PATCH", f"/dags/{dag_id}", {"is_paused": False})
-
-
-def finished(airflow: Airflow, dag_id: str, run_id: str):
-    return lambda: (
-        airflow.run_state(dag_id, run_id) in ("success", "failed") and airflow.run_state(dag_id, run_id)
-    )
-
-
 def start_deferred(airflow: Airflow, emulator, dag_id: str, statuses: list[str]) -> str:
     """Trigger ``dag_id`` (its job going through ``statuses``); its run id once the trigger has read."""
     emulator.reset_calls()
     emulator.script_next_start(statuses)
-    unpause(airflow, dag_id)
+    airflow.unpause(dag_id)
     run_id = airflow.trigger(dag_id)
     wait_until(
         lambda: airflow.task_state(dag_id, run_id, "start") == "deferred" and emulator.calls[GET] >= 2,
@@ -114,7 +116,7 @@ def start_deferred(airflow: Airflow, emulator, dag_id: str, statuses: list[str])
 
 def test_a_scheduled_dag_with_catchup_starts_one_job_a_run_and_defers_every_wait(deployment, emulator):
     emulator.reset_calls()
-    unpause(deployment, "deploy_catchup")
+    deployment.unpause("deploy_catchup")
     runs = wait_until(
         lambda: (
             (
@@ -209,7 +211,7 @@ def test_a_triggerer_killed_mid_wait_is_replaced_and_the_wait_finishes(deploymen
     deployment.start("triggerer")
 
     assert (
-        wait_until(finished(deployment, "deploy_triggerer_restart", run_id), 300, "the run to finish")
+        wait_until(deployment.finished("deploy_triggerer_restart", run_id), 300, "the run to finish")
         == "success"
     )
     assert emulator.calls[START] == 1, "the job was started once"
@@ -222,7 +224,7 @@ def test_a_triggerer_killed_mid_wait_is_replaced_and_the_wait_finishes(deploymen
 def test_a_worker_killed_mid_task_is_retried_and_the_retry_reattaches(deployment, emulator):
     emulator.reset_calls()
     emulator.script_next_start(["CREATE_PENDING", *["CREATE_IN_PROGRESS"] * 8, "ACTIVE"])
-    unpause(deployment, "deploy_worker_killed")
+    deployment.unpause("deploy_worker_killed")
     run_id = deployment.trigger("deploy_worker_killed")
     pid = wait_until(
         lambda: (
@@ -243,8 +245,7 @@ def test_a_worker_killed_mid_task_is_retried_and_the_retry_reattaches(deployment
     os.kill(pid, signal.SIGKILL)  # the task's own process, under the scheduler this test started
 
     assert (
-        wait_until(finished(deployment, "deploy_worker_killed", run_id), 300, "the run to finish")
-        == "success"
+        wait_until(deployment.finished("deploy_worker_killed", run_id), 300, "the run to finish") == "success"
     )
     assert emulator.calls[START] == 1, "the retry reattached to the job its first try started"
     tries = deployment.database.query(
@@ -260,8 +261,7 @@ def test_a_deferred_task_marked_failed_through_the_api(deployment, emulator):
     run_id = start_deferred(
         deployment, emulator, "deploy_mark_failed", ["CREATE_PENDING", "CREATE_IN_PROGRESS"]
     )
-    body = {"new_state": "failed"} if deployment.major >= 3 else {"new_state": "failed", "dry_run": False}
-    deployment.api("PATCH", f"/dags/deploy_mark_failed/dagRuns/{run_id}/taskInstances/start", body)
+    deployment.mark_failed("deploy_mark_failed", run_id, "start")
 
     assert deployment.task_state("deploy_mark_failed", run_id, "start") == "failed"
     if tuple(int(part) for part in version("apache-airflow").split(".")[:2]) >= (3, 3):

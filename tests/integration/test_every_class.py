@@ -19,10 +19,12 @@ import pytest
 from airflow_cleanroomsml.testing.kinds import (
     AUDIENCE_GENERATION_JOBS,
     CONFIGURED_AUDIENCE_MODELS,
+    CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS,
     EMULATED_KINDS,
     GONE,
     ML_INPUT_CHANNELS,
     TRAINED_MODELS,
+    TRAINING_DATASETS,
 )
 from tests.integration.every_class import (
     EXPECTED,
@@ -59,7 +61,7 @@ def missing_arn(kind, membership: str) -> str:
 def start_request(cls: type, emulator) -> dict[str, Any]:
     """A request that the class's operation accepts, naming parents registered in the emulator."""
     membership = emulator.membership_id
-    association = f"{ACCOUNT_ARN}:membership/{membership}/configured-model-algorithm-association/a1"
+    association = emulator.register(CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS, name="algorithm")
 
     def active(kind, **fields):
         return emulator.register(kind, ["ACTIVE"], **fields)
@@ -103,7 +105,7 @@ def start_request(cls: type, emulator) -> dict[str, Any]:
     if operation == "CreateAudienceModel":
         return {
             "name": "lookalike",
-            "training_dataset_arn": f"{ACCOUNT_ARN}:training-dataset/00000000-0000-4000-8000-0000000000d1",
+            "training_dataset_arn": active(TRAINING_DATASETS),
             "training_data_start_time": "2026-01-01T00:00:00Z",
         }
     if operation == "StartAudienceGenerationJob":

@@ -85,10 +85,12 @@ def load_pipeline(monkeypatch):
 )
 def test_training_runs_end_to_end_and_updates_the_model_asset(monkeypatch, airflow_db, cleanroomsml_emulator):
     pipeline = load_pipeline(monkeypatch)
+    before = cleanroomsml_emulator.resources()
     assert state_of(pipeline.training.test()) == "success"
     calls = cleanroomsml_emulator.calls
     assert (calls["CreateMLInputChannel"], calls["CreateTrainedModel"]) == (1, 1)
-    (model,) = [key for kind, key in cleanroomsml_emulator.resources() if kind == "trained model"]
+    created = [resource for resource in cleanroomsml_emulator.resources() if resource not in before]
+    (model,) = [key for kind, key in created if kind == "trained model"]
     assert cleanroomsml_emulator.job_status(model) == "ACTIVE"
 
 
@@ -116,15 +118,11 @@ LOOKALIKE = Path(__file__).parent / "dags" / "example_cleanroomsml_lookalike.py"
 
 
 def test_lookalike_runs_end_to_end(monkeypatch, airflow_db, cleanroomsml_emulator):
-    from airflow_cleanroomsml.testing.kinds import CONFIGURED_AUDIENCE_MODELS
-
     monkeypatch.setenv("CLEANROOMSML_EXAMPLE_POLL_SECONDS", "1")
     spec = importlib.util.spec_from_file_location("example_cleanroomsml_lookalike", LOOKALIKE)
     lookalike = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(lookalike)
-    configured = cleanroomsml_emulator.register(
-        CONFIGURED_AUDIENCE_MODELS, ["ACTIVE"], configuredAudienceModelArn=lookalike.CONFIGURED_AUDIENCE_MODEL
-    )
+    configured = lookalike.CONFIGURED_AUDIENCE_MODEL  # registered by the fixture, as run_example.py does
 
     assert state_of(lookalike.lookalike.test()) == "success"
     calls = cleanroomsml_emulator.calls

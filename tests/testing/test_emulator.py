@@ -18,7 +18,8 @@ from botocore.exceptions import ClientError
 from botocore.session import get_session
 from botocore.validate import ParamValidator
 
-from airflow_cleanroomsml.testing import CleanRoomsMLEmulator, Faults
+from airflow_cleanroomsml import testing
+from airflow_cleanroomsml.testing import ML_INPUT_CHANNELS, TRAINED_MODELS, CleanRoomsMLEmulator, Faults
 
 MODEL = get_session().get_service_model("cleanroomsml")
 ACCOUNT = "123456789012"
@@ -33,15 +34,32 @@ def client(emulator, **config):
     )
 
 
+def prefix(emulator):
+    return f"arn:aws:cleanrooms-ml:us-east-1:{ACCOUNT}:membership/{emulator.membership_id}"
+
+
+def register_inputs(emulator, region=None):
+    """The ACTIVE trained model and ML input channel that start_request names."""
+    emulator.register(
+        TRAINED_MODELS, ["ACTIVE"], trainedModelArn=f"{prefix(emulator)}/trained-model/m", region=region
+    )
+    emulator.register(
+        ML_INPUT_CHANNELS,
+        ["ACTIVE"],
+        mlInputChannelArn=f"{prefix(emulator)}/ml-input-channel/c",
+        region=region,
+    )
+
+
 def start_request(emulator, **overrides):
-    prefix = f"arn:aws:cleanrooms-ml:us-east-1:{ACCOUNT}:membership/{emulator.membership_id}"
+    prefix_ = prefix(emulator)
     return {
         "membershipIdentifier": emulator.membership_id,
         "name": "job",
-        "trainedModelArn": f"{prefix}/trained-model/m",
+        "trainedModelArn": f"{prefix_}/trained-model/m",
         "resourceConfig": {"instanceType": "ml.m5.xlarge", "instanceCount": 1},
         "outputConfiguration": {"members": [{"accountId": ACCOUNT}]},
-        "dataSource": {"mlInputChannelArn": f"{prefix}/ml-input-channel/c"},
+        "dataSource": {"mlInputChannelArn": f"{prefix_}/ml-input-channel/c"},
         **overrides,
     }
 
@@ -70,7 +88,9 @@ def assert_valid_output(operation, body):
 @pytest.fixture
 def emulator():
     with CleanRoomsMLEmulator(step_seconds=0.2) as running:
+        register_inputs(running)
         yield running
+        assert not running.internal_errors
 
 
 def jobs_path(emulator, arn=None):
@@ -79,6 +99,8 @@ def jobs_path(emulator, arn=None):
 
 
 def test_every_response_validates_against_botocore_output_shapes(emulator):
+    # Still running when it is cancelled below, however loaded the machine (not on a clock).
+    emulator.script_next_start(["CREATE_PENDING", "CREATE_IN_PROGRESS"])
     status, _, started = raw(emulator, "POST", jobs_path(emulator), start_request(emulator, description="d"))
     assert status == 200
     assert_valid_output("StartTrainedModelInferenceJob", started)
@@ -213,6 +235,7 @@ def test_fail_next_rejects_unknown_codes(emulator):
 
 def test_started_job_moves_on_the_clock_and_cancel_ends_inactive():
     with CleanRoomsMLEmulator(step_seconds=1.0) as emulator:
+        register_inputs(emulator)
         aws = client(emulator)
         arn = aws.start_trained_model_inference_job(**start_request(emulator))["trainedModelInferenceJobArn"]
 
@@ -255,7 +278,7 @@ def test_list_filters_and_pages(emulator):
     aws = client(emulator)
     for index in range(3):
         aws.start_trained_model_inference_job(**start_request(emulator, name=f"job-{index}"))
-    other_model = start_request(emulator)["trainedModelArn"] + "-other"
+    other_model = emulator.register(TRAINED_MODELS, ["ACTIVE"])
     aws.start_trained_model_inference_job(
         **start_request(emulator, name="other", trainedModelArn=other_model)
     )
@@ -436,6 +459,9 @@ def test_a_call_signed_for_another_region_does_not_find_the_resource(emulator):
     assert "not found in eu-west-1" in str(error.value)
     listed = elsewhere.list_trained_model_inference_jobs(membershipIdentifier=emulator.membership_id)
     assert listed["trainedModelInferenceJobs"] == []
+    with pytest.raises(ClientError, match=r"ResourceNotFoundException.*not found in eu-west-1"):
+        elsewhere.start_trained_model_inference_job(**start_request(emulator))  # its model is in us-east-1
+    register_inputs(emulator, region="eu-west-1")
     started = elsewhere.start_trained_model_inference_job(**start_request(emulator))
     assert ":cleanrooms-ml:eu-west-1:" in started["trainedModelInferenceJobArn"], "made where it was asked"
 
@@ -443,3 +469,36 @@ def test_a_call_signed_for_another_region_does_not_find_the_resource(emulator):
 def test_sts_says_which_account_the_credentials_are(emulator):
     sts = boto3.client("sts", endpoint_url=emulator.endpoint_url, region_name="us-east-1")
     assert sts.get_caller_identity()["Account"] == ACCOUNT
+
+
+@pytest.mark.parametrize("emulated", testing.EMULATED_KINDS, ids=lambda emulated: emulated.name)
+def test_every_kind_reads_and_lists_in_its_response_shapes(emulator, emulated):
+    """A registered resource of each kind, read and listed by boto3 (which parses unions strictly)."""
+    kind = emulated.kind
+    key = emulator.register(emulated, ["ACTIVE"], name="shown")
+    aws = client(emulator)
+    if kind.get:
+        reference = {kind.arn_member: key}
+        if "membershipIdentifier" in kind.identity:
+            reference["membershipIdentifier"] = emulator.membership_id
+        described = aws._make_api_call(kind.get, reference)
+        described.pop("ResponseMetadata")
+        assert_valid_output(kind.get, described)
+        assert described[kind.arn_member] == key
+    listing = {
+        member: emulator.membership_id for member in kind.list_request if member == "membershipIdentifier"
+    }
+    if emulated is testing.TRAINED_MODEL_EXPORT_JOBS:
+        parent = emulator.register(testing.TRAINED_MODELS, ["ACTIVE"])
+        emulator.register(emulated, ["ACTIVE"], name="export", trainedModelArn=parent)
+        collaboration = aws.get_trained_model(
+            membershipIdentifier=emulator.membership_id, trainedModelArn=parent
+        )
+        listing = {
+            "collaborationIdentifier": collaboration["collaborationIdentifier"],
+            "trainedModelArn": parent,
+        }
+    listed = aws._make_api_call(kind.list, listing)
+    listed.pop("ResponseMetadata")
+    assert_valid_output(kind.list, listed)
+    assert listed[kind.list_key]
