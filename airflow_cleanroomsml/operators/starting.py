@@ -126,15 +126,17 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
         super().__init_subclass__(**kwargs)
         if "operation" not in cls.__dict__:
             return
+        if "__init__" not in cls.__dict__:
+            raise TypeError(f"{cls.__name__} must take {cls.operation}'s members as explicit arguments.")
         operator = {  # what the bases take: the operator's own arguments, not the request's
             name
             for base in cls.__mro__[1:]
             if "__init__" in base.__dict__
-            for name in inspect.signature(base.__init__).parameters
+            for name in inspect.signature(base.__dict__["__init__"]).parameters
         }
         request = {
             name: parameter
-            for name, parameter in inspect.signature(cls.__init__).parameters.items()
+            for name, parameter in inspect.signature(cls.__dict__["__init__"]).parameters.items()
             if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in operator
         }
         cls.request_members = tuple(camel_case(name) for name in request)

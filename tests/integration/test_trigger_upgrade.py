@@ -72,7 +72,7 @@ def test_a_trigger_serialized_by_release_0_1_0_deserializes_and_finishes_its_wai
 
 
 def kwargs_0_2_0(arn: str, membership: str, with_execution_deadline: bool) -> dict:
-    """What 0.2.0's trigger serialized before the rename (``polls_done``); later with the task's timeout."""
+    """What the trigger serialized before the rename (``polls_done``); later with the task's timeout."""
     kwargs = {
         "trained_model_inference_job_arn": arn,
         "membership_identifier": membership,
@@ -91,7 +91,9 @@ def kwargs_0_2_0(arn: str, membership: str, with_execution_deadline: bool) -> di
     return kwargs
 
 
-@pytest.mark.parametrize("with_execution_deadline", [False, True], ids=["0.2.0", "0.2.0-with-timeout"])
+@pytest.mark.parametrize(
+    "with_execution_deadline", [False, True], ids=["before-the-rename", "before-the-rename-with-timeout"]
+)
 def test_a_trigger_serialized_before_the_rename_deserializes_and_finishes_its_wait(
     with_execution_deadline, airflow_db, cleanroomsml_emulator
 ):
