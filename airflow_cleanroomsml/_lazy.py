@@ -1,9 +1,10 @@
 """
-Public modules that load their classes when first used (PEP 562): a DAG file pays for what it imports.
+Module attributes resolved when asked for (PEP 562): lazily loaded classes, and renamed ones.
 
 ``operators/cleanroomsml.py`` and ``sensors/cleanroomsml.py`` keep the import paths users know, but
 each class lives in its kind's module and is imported only when a DAG file (or anything else) asks
-for it by name.
+for it by name: a DAG file pays for what it imports. Names of 0.2.0 that were renamed still resolve,
+with a ``DeprecationWarning``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ if TYPE_CHECKING:
 
 
 def lazy_names(
-    module: str, where: Mapping[str, str], renamed: Mapping[str, str] | None = None
+    module: str,
+    where: Mapping[str, str],
+    renamed: Mapping[str, str] | None = None,
+    namespace: Mapping[str, Any] | None = None,
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """
     The ``__getattr__`` and ``__dir__`` of a module whose names live in its package's submodules.
@@ -25,6 +29,7 @@ def lazy_names(
     :param module: The public module's ``__name__``.
     :param where: Each public name → the submodule (of the same package) that defines it.
     :param renamed: Old names → new ones: still importable, with a deprecation warning.
+    :param namespace: The module's own ``globals()``, for new names it defines itself.
     """
     package = module.rpartition(".")[0]
     renamed = renamed or {}
@@ -35,6 +40,8 @@ def lazy_names(
                 f"{module}.{name} is deprecated; use {renamed[name]}.", DeprecationWarning, stacklevel=2
             )
             name = renamed[name]
+        if namespace is not None and name in namespace:
+            return namespace[name]
         if name not in where:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
         return getattr(importlib.import_module(f"{package}.{where[name]}"), name)
@@ -43,3 +50,17 @@ def lazy_names(
         return sorted(where)
 
     return __getattr__, __dir__
+
+
+def renamed_names(
+    module: str, namespace: Mapping[str, Any], renamed: Mapping[str, str]
+) -> Callable[[str], Any]:
+    """
+    The ``__getattr__`` of a module whose old names (``renamed``: old → new) still resolve, with a warning.
+
+    :param module: The module's ``__name__``.
+    :param namespace: Its ``globals()``, where the new names are.
+    :param renamed: Old names → new ones.
+    """
+    empty: dict[str, str] = {}
+    return lazy_names(module, empty, renamed, namespace)[0]

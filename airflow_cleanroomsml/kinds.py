@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import functools
 import re
-import warnings
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from airflow_cleanroomsml._lazy import renamed_names
 from airflow_cleanroomsml.validation import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -484,19 +484,7 @@ KINDS: tuple[ResourceKind, ...] = (
 )
 """Every kind this provider knows."""
 
-_DEPRECATED = {"JobKind": ResourceKind, "InvalidJobReferenceError": InvalidReferenceError}
-
-
 if not TYPE_CHECKING:  # mypy sees only the new names
-
-    def __getattr__(name: str) -> Any:
-        """The names of release 0.2.0 (``JobKind``...), still importable, with a deprecation warning."""
-        if name in _DEPRECATED:
-            new = _DEPRECATED[name]
-            warnings.warn(
-                f"airflow_cleanroomsml.kinds.{name} is deprecated; use {new.__name__}.",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            return new
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    __getattr__ = renamed_names(
+        __name__, globals(), {"JobKind": "ResourceKind", "InvalidJobReferenceError": "InvalidReferenceError"}
+    )

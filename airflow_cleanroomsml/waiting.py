@@ -19,9 +19,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-import warnings
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict, cast
 
+from airflow_cleanroomsml._lazy import renamed_names
 from airflow_cleanroomsml.judging import judge
 from airflow_cleanroomsml.reading import NOT_FOUND, Failure
 
@@ -361,19 +361,9 @@ class ResourceWait:
         return cast("ResourceEvent", event)
 
 
-_DEPRECATED = {"JobEvent": ResourceEvent, "JobWait": ResourceWait, "PollSchedule": ReadSchedule}
-
-
 if not TYPE_CHECKING:  # mypy sees only the new names
-
-    def __getattr__(name: str) -> Any:
-        """The names of release 0.2.0 (``JobWait``...), still importable, with a deprecation warning."""
-        if name in _DEPRECATED:
-            new = _DEPRECATED[name]
-            warnings.warn(
-                f"airflow_cleanroomsml.waiting.{name} is deprecated; use {new.__name__}.",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            return new
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    __getattr__ = renamed_names(
+        __name__,
+        globals(),
+        {"JobEvent": "ResourceEvent", "JobWait": "ResourceWait", "PollSchedule": "ReadSchedule"},
+    )

@@ -9,9 +9,9 @@ and one waiter role, taking the kind's identifying arguments; see the base for t
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
+from airflow_cleanroomsml._lazy import renamed_names
 from airflow_cleanroomsml.kinds import (
     AUDIENCE_EXPORT_JOB,
     AUDIENCE_GENERATION_JOB,
@@ -315,15 +315,6 @@ class CleanRoomsMLAudienceExportJobCompleteTrigger(CleanRoomsMLResourceTrigger):
 
 
 if not TYPE_CHECKING:  # mypy sees only the new names
-
-    def __getattr__(name: str) -> Any:
-        """``CleanRoomsMLJobTrigger``, the generic trigger's name in 0.2.0, with a deprecation warning."""
-        if name == "CleanRoomsMLJobTrigger":
-            warnings.warn(
-                "CleanRoomsMLJobTrigger is deprecated; use "
-                "airflow_cleanroomsml.triggers.base.CleanRoomsMLResourceTrigger.",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            return CleanRoomsMLResourceTrigger
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    __getattr__ = renamed_names(
+        __name__, globals(), {"CleanRoomsMLJobTrigger": "CleanRoomsMLResourceTrigger"}
+    )
