@@ -40,6 +40,29 @@ ACTIONS_IF_EXISTS = ("reattach", "fail", "start_new")
 """What ``action_if_exists`` may say to do with a resource an earlier try made."""
 
 
+MAX_TAGS = 50
+"""Tags AWS allows a resource (the service's documentation; the model's own maximum is 200)."""
+
+
+def check_tags(tags: Mapping[str, Any]) -> None:
+    """
+    Refuse user tags AWS would refuse once the provider's run tags are added: keys that are this
+    provider's (``airflow:...``) or AWS's (``aws:...``), or more than the resource may carry.
+    """
+    reserved = sorted(key for key in tags if key in RUN_TAG_KEYS or str(key).lower().startswith("aws:"))
+    if reserved:
+        raise InvalidArgumentError(
+            f"tags={dict(tags)!r} is not valid; expected no keys reserved by this provider "
+            f"({', '.join(RUN_TAG_KEYS)}) or by AWS (aws:...): {', '.join(reserved)}."
+        )
+    room = MAX_TAGS - len(RUN_TAG_KEYS)
+    if len(tags) > room:
+        raise InvalidArgumentError(
+            f"tags has {len(tags)} keys; expected at most {room}: AWS allows {MAX_TAGS} tags a resource, and "
+            f"this provider adds {len(RUN_TAG_KEYS)} ({', '.join(RUN_TAG_KEYS)})."
+        )
+
+
 def run_identity_tags(dag_id: str, task_id: str, run_id: str, map_index: int) -> dict[str, str]:
     """The tags that say which task instance (any try) created a resource: the reattach key."""
     return dict(zip(RUN_TAG_KEYS, (dag_id, task_id, run_id, str(map_index)), strict=True))
@@ -242,12 +265,7 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
         }
         user_tags = request.get("tags")
         if "tags" in fields and (user_tags is None or isinstance(user_tags, dict)):
-            reserved = sorted(set(user_tags or {}) & set(RUN_TAG_KEYS))
-            if reserved:
-                raise InvalidArgumentError(
-                    f"tags={user_tags!r} is not valid; expected no keys reserved by this provider "
-                    f"({', '.join(reserved)})."
-                )
+            check_tags(user_tags or {})
             request["tags"] = {**(user_tags or {}), **identity_tags}
         check_request(self.operation, request, fields, secret=self.kind.secret_members)
         return request
