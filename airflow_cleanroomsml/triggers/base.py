@@ -78,8 +78,10 @@ class CleanRoomsMLResourceTrigger(BaseTrigger):
     first ``NOT_FOUND_READS_TOLERATED`` reads. Any other AWS error ends it with an ``error`` event
     that carries its code and message.
 
-    The wait is bounded twice: by ``waiter_max_attempts`` reads, and by ``deadline``, an absolute
-    time that survives a triggerer restart (a restarted trigger counts the reads time has used).
+    The wait is bounded by ``waiter_max_attempts`` reads, by ``deadline``, an absolute time that
+    survives a triggerer restart (a trigger re-created after one reads again at once and keeps the
+    deadline; the reads it made before are not counted again, nor the ones it missed made up for),
+    and by the task's ``execution_deadline``.
 
     :param waiter_delay: Seconds between reads. (default: 30)
     :param waiter_max_attempts: The most reads the whole wait makes, those before deferring
