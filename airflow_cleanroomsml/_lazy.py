@@ -47,20 +47,25 @@ def lazy_names(
         return getattr(importlib.import_module(f"{package}.{where[name]}"), name)
 
     def __dir__() -> list[str]:
-        return sorted(where)
+        return sorted({*(namespace or {}), *where})
 
     return __getattr__, __dir__
 
 
-def renamed_names(
-    module: str, namespace: Mapping[str, Any], renamed: Mapping[str, str]
-) -> Callable[[str], Any]:
+def deprecated_names(module: str, moved: Mapping[str, str]) -> Callable[[str], Any]:
     """
-    The ``__getattr__`` of a module whose old names (``renamed``: old → new) still resolve, with a warning.
+    The ``__getattr__`` of a module whose names of 0.2.0 moved or were renamed: each still resolves,
+    with a ``DeprecationWarning`` naming where it is now.
 
     :param module: The module's ``__name__``.
-    :param namespace: Its ``globals()``, where the new names are.
-    :param renamed: Old names → new ones.
+    :param moved: Each old name → the full path of what it is now (``package.module.Name``).
     """
-    empty: dict[str, str] = {}
-    return lazy_names(module, empty, renamed, namespace)[0]
+
+    def __getattr__(name: str) -> Any:
+        if name not in moved:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        path, _, new = moved[name].rpartition(".")
+        warnings.warn(f"{module}.{name} is deprecated; use {moved[name]}.", DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(path), new)
+
+    return __getattr__

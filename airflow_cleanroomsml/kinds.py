@@ -2,8 +2,8 @@
 What a kind of Clean Rooms ML resource is, declared as data; and the kinds this provider knows.
 
 Clean Rooms ML has several resources with the same life: created or started, a status that moves,
-waited for, described, cancelled or deleted. A :class:`ResourceKind` is one small immutable
-declaration of such a resource: the words for it in messages, the request members that name one,
+waited for, described, cancelled or deleted. A :class:`ResourceKind` is one small declaration of
+such a resource: the words for it in messages, the request members that name one,
 its ARN's resource segment, the boto3 operations that read, list, cancel or delete it, and the
 names of its waiters in ``waiters/cleanroomsml.json`` by role. The hook, the reading engine, the
 trigger, the sensor and operator bases, the list sweeps and the emulator all read the declaration;
@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from airflow_cleanroomsml._lazy import renamed_names
+from airflow_cleanroomsml._lazy import deprecated_names
 from airflow_cleanroomsml.validation import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -137,6 +137,8 @@ ROLES = {
 }
 """What each of a kind's waiters says, by role: ``complete`` judges waits for a new resource; the
 others judge waits for an action, or answer a question about one status (success: yes)."""
+QUESTIONS = ("cancellable", "already_deleted", "reattachable", "usable")
+"""The roles whose waiters answer a question about one status rather than judge a wait."""
 
 
 class Lookup(NamedTuple):
@@ -156,6 +158,8 @@ class Lookup(NamedTuple):
 class ResourceKind(NamedTuple):
     """
     One kind of Clean Rooms ML resource with a lifecycle, as the provider needs to know it.
+
+    Declared once, in this module (or a kind of your own, declared once in yours), and never changed.
 
     A *reference* to one resource is a dict of the request members in :attr:`identity` (the
     API's camelCase), exactly what its Get call takes; the public classes take them as snake_case
@@ -315,6 +319,14 @@ class ResourceKind(NamedTuple):
             if reference.get(member)
         ]
         return f"{label} ({', '.join(versions)})" if versions else label
+
+    def reference_from(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """
+        The reference of the resource a wait's event names (an event carries the identifying arguments).
+
+        :raises InvalidReferenceError: When the event does not name one.
+        """
+        return self.reference(**{name: event.get(name) for name in self.arguments.values()})
 
     def arguments_of(self, reference: Mapping[str, Any]) -> dict[str, Any]:
         """The snake_case arguments that name this resource (the inverse of :meth:`reference`)."""
@@ -485,6 +497,10 @@ KINDS: tuple[ResourceKind, ...] = (
 """Every kind this provider knows."""
 
 if not TYPE_CHECKING:  # mypy sees only the new names
-    __getattr__ = renamed_names(
-        __name__, globals(), {"JobKind": "ResourceKind", "InvalidJobReferenceError": "InvalidReferenceError"}
+    __getattr__ = deprecated_names(
+        __name__,
+        {
+            "JobKind": "airflow_cleanroomsml.kinds.ResourceKind",
+            "InvalidJobReferenceError": "airflow_cleanroomsml.kinds.InvalidReferenceError",
+        },
     )

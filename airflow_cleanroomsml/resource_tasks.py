@@ -36,6 +36,15 @@ def check_region(region_name: str | None, arn_region: str | None, arn_argument: 
         )
 
 
+def settle_region(task: Any, region: str | None, arn_argument: str) -> None:
+    """
+    Resolve where a task's calls go, before its hook is made: its ``region_name``, or else ``region``
+    (the ARN's); a ``region_name`` that contradicts it is refused.
+    """
+    check_region(task.region_name, region, arn_argument)
+    task.region_name = task.region_name or region
+
+
 class ResourceTaskMixin:
     """
     Mixed into an Amazon provider operator or sensor base, before it, for tasks about one resource.
@@ -83,8 +92,6 @@ class ResourceTaskMixin:
         where calls go: ``region_name``, or else the region in the resource's ARN. Call it before
         the hook is first used: the hook is made once, with the region resolved here.
         """
-        region = self.kind.locate(reference).region
-        check_region(self.region_name, region, snake_case(self.kind.arn_member))
+        settle_region(self, self.kind.locate(reference).region, snake_case(self.kind.arn_member))
         self.reference = reference
-        self.region_name = region
         return reference

@@ -21,7 +21,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict, cast
 
-from airflow_cleanroomsml._lazy import renamed_names
+from airflow_cleanroomsml._lazy import deprecated_names
 from airflow_cleanroomsml.judging import judge
 from airflow_cleanroomsml.reading import NOT_FOUND, Failure
 
@@ -362,8 +362,15 @@ class ResourceWait:
 
 
 if not TYPE_CHECKING:  # mypy sees only the new names
-    __getattr__ = renamed_names(
+    __getattr__ = deprecated_names(
         __name__,
-        globals(),
-        {"JobEvent": "ResourceEvent", "JobWait": "ResourceWait", "PollSchedule": "ReadSchedule"},
+        {
+            "JobEvent": "airflow_cleanroomsml.waiting.ResourceEvent",
+            "JobWait": "airflow_cleanroomsml.waiting.ResourceWait",
+            "PollSchedule": "airflow_cleanroomsml.waiting.ReadSchedule",
+            "judge": "airflow_cleanroomsml.judging.judge",
+            "statuses_judged": "airflow_cleanroomsml.judging.statuses_judged",
+            "waiter_definitions": "airflow_cleanroomsml.judging.waiter_definitions",
+            "Verdict": "airflow_cleanroomsml.judging.Verdict",
+        },
     )

@@ -15,7 +15,9 @@ from airflow_cleanroomsml.kinds import (
     AUDIENCE_GENERATION_JOB,
     AUDIENCE_MODEL,
     CONFIGURED_AUDIENCE_MODEL,
+    KINDS,
     ML_INPUT_CHANNEL,
+    QUESTIONS,
     TRAINED_MODEL,
     TRAINED_MODEL_EXPORT_JOB,
     TRAINED_MODEL_INFERENCE_JOB,
@@ -61,8 +63,16 @@ def raised(outcome: T | Failure, asked: Callable[[], str] | None = None) -> T:
     :param asked: Says where the call went, for the message of a resource not found.
     """
     if isinstance(outcome, Failure):
-        raise outcome.exception(asked() if asked and outcome.code == reading.NOT_FOUND else None)
+        error = outcome.exception(asked() if asked and outcome.code == reading.NOT_FOUND else None)
+        if error is not outcome.error:
+            error.__cause__ = outcome.error
+        raise error
     return outcome
+
+
+def sleep_until(due: float) -> None:
+    """Sleep until Unix time ``due`` (at once if it has passed)."""
+    time.sleep(max(due - time.time(), 0))
 
 
 def refresh_off_the_loop(credentials: Any) -> None:
@@ -90,10 +100,13 @@ class CleanRoomsMLHook(AwsBaseHook):
     synchronous and the asynchronous client: that is how VPC endpoints and the bundled emulator
     are reached.
 
-    Every kind of resource (:mod:`airflow_cleanroomsml.kinds`) is read, listed, cancelled and waited
-    for by the same methods here, synchronous (``read``, ``list_resources``, ``cancel``, ``wait``)
-    and asynchronous (``aread``, ``alist_page``, ``acancel``, given the aiobotocore client); the
-    named methods (``get_trained_model_inference_job``...) are the API's calls for one kind.
+    Every kind of resource (:mod:`airflow_cleanroomsml.kinds`) is read, listed, cancelled, deleted
+    and waited for by the same methods here (``read``, ``describe``, ``list_resources``, ``cancel``,
+    ``delete``, ``wait``), which run the reading engine's steps (:mod:`~airflow_cleanroomsml.reading`)
+    with this hook's client, in the region of the resource's ARN; the triggerer runs the same steps
+    with its shared aiobotocore client (``aread``, ``alist_page``, ``acancel`` do it for a caller
+    of its own). The named methods (``get_trained_model_inference_job``...) are the API's calls for
+    one kind, each taking the call's members as snake_case arguments.
 
     .. seealso::
         - https://boto3.amazonaws.com/v1/documentation/api/latest/reference/services/cleanroomsml.html
@@ -136,10 +149,17 @@ class CleanRoomsMLHook(AwsBaseHook):
         """
         A botocore waiter of this package's (``waiters/cleanroomsml.json``), or of botocore's.
 
-        Only waiters that judge a Get call's answer are handed out: those of kinds without one
-        (export jobs) judge list summaries, which a botocore waiter cannot pick out of a List
-        answer; wait for those with :meth:`wait` or the kind's sensor.
+        Only waits on a Get call's answer are handed out: the export jobs' waiters judge list
+        summaries, which a botocore waiter cannot pick out of a List answer (wait for those with
+        :meth:`wait` or the kind's sensor), and the waiters that answer a question about one status
+        (``cancellable``, ``already_deleted``, ``reattachable``, ``usable``) are not waits.
         """
+        questions = {name for kind in KINDS for role, name in kind.waiters.items() if role in QUESTIONS}
+        if waiter_name in questions:
+            raise ValueError(
+                f"{waiter_name!r} answers a question about one status, it is not a wait; expected a waiter "
+                "of the roles complete, cancelled or deleted (judge a reading with judging.holds instead)."
+            )
         config = waiter_definitions(WAITERS_FILE).get(waiter_name)
         if config is not None and not config["operation"].startswith("Get"):
             raise ValueError(
@@ -267,9 +287,14 @@ class CleanRoomsMLHook(AwsBaseHook):
         return raised(self.answer(kind, reference))
 
     def answer(self, kind: ResourceKind, reference: Mapping[str, Any]) -> Answer:
-        """One read of a resource, as the reading engine answers it: a reading, or its :class:`Failure`."""
+        """
+        One read of a resource, as the reading engine answers it: a reading, or its :class:`Failure`
+        (the failure of a lookup its list call needs included, as in the triggerer).
+        """
         hook = self.located(kind, reference)
-        request = hook.list_request(kind, reference) if kind.get is None else None
+        request = hook.looked_up(kind, reference) if kind.get is None else None
+        if isinstance(request, Failure):
+            return request
         return hook.run(reading.read(kind, reference, request))
 
     def describe(self, kind: ResourceKind, reference: Mapping[str, Any]) -> dict[str, Any]:
@@ -284,10 +309,16 @@ class CleanRoomsMLHook(AwsBaseHook):
 
     def list_request(self, kind: ResourceKind, reference: Mapping[str, Any]) -> dict[str, Any]:
         """The list call's request for a reference, with what the kind's lookups find (cached)."""
+        return raised(self.looked_up(kind, reference))
+
+    def looked_up(self, kind: ResourceKind, reference: Mapping[str, Any]) -> dict[str, Any] | Failure:
+        """:meth:`list_request`, or the failure of a lookup it needs (a success is kept for later reads)."""
         key = (kind.name, *sorted(reference.items()))
         if key not in self._looked_up:
-            hook = self.located(kind, reference)
-            self._looked_up[key] = raised(hook.run(reading.list_request(kind, reference)))
+            found = self.located(kind, reference).run(reading.list_request(kind, reference))
+            if isinstance(found, Failure):
+                return found
+            self._looked_up[key] = found
         return self._looked_up[key]
 
     def list_resources(self, kind: ResourceKind, **request: Any) -> list[dict[str, Any]]:
@@ -365,17 +396,27 @@ class CleanRoomsMLHook(AwsBaseHook):
         :param reads_done: Reads of this wait already made.
         :return: The final event: ``status`` is ``success``, ``error``, ``timeout`` or ``execution_timeout``.
         """
+        return self.wait_out(ResourceWait(kind, waiter_name, reference, schedule, reads_done))
+
+    def wait_out(self, wait: ResourceWait, pause: Callable[[float], None] | None = None) -> ResourceEvent:
+        """
+        Read until a wait ends, in this process: what every wait in a worker runs.
+
+        :param wait: The wait (its kind, resource, waiter and schedule, and the reads made so far).
+        :param pause: Called with the Unix time the next read is due, before it: sleeps until then by
+            default (a rescheduled sensor raises Airflow's reschedule instead).
+        :return: The final event: ``status`` is ``success``, ``error``, ``timeout`` or ``execution_timeout``.
+        """
         from airflow_cleanroomsml._compat import AirflowTaskTimeout
 
-        hook = self.located(kind, reference)
-        wait = ResourceWait(kind, waiter_name, reference, schedule, reads_done)
+        hook = self.located(wait.kind, wait.reference)
         try:
             while True:
                 due = wait.next_read_at()
                 if due is None:
                     return wait.timeout_event()
-                time.sleep(max(due - time.time(), 0))
-                event = wait.record(hook.answer(kind, reference), hook.asked)
+                (pause or sleep_until)(due)
+                event = wait.record(hook.answer(wait.kind, wait.reference), hook.asked)
                 if event is not None:
                     return event
         except AirflowTaskTimeout:  # the task's own alarm rang during the last read its timeout allowed

@@ -22,12 +22,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 
 from airflow_cleanroomsml._compat import AirflowException, AirflowTaskTimeout, default_deferrable
+from airflow_cleanroomsml._lazy import deprecated_names
 from airflow_cleanroomsml.arguments import check_wait, key_collection
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 from airflow_cleanroomsml.json_safe import xcom_description
+from airflow_cleanroomsml.judging import judge
 from airflow_cleanroomsml.kinds import MEMBERSHIP, snake_case
 from airflow_cleanroomsml.links.cleanroomsml import CleanRoomsMLConsoleLink, CleanRoomsMLMembershipLink
-from airflow_cleanroomsml.resource_tasks import ResourceTaskMixin, check_region
+from airflow_cleanroomsml.reading import Failure
+from airflow_cleanroomsml.resource_tasks import ResourceTaskMixin, settle_region
 from airflow_cleanroomsml.waiting import ReadSchedule, execution_deadline, last_status
 
 if TYPE_CHECKING:
@@ -37,6 +40,13 @@ if TYPE_CHECKING:
 
     from airflow_cleanroomsml.kinds import ResourceKind
     from airflow_cleanroomsml.waiting import ResourceEvent
+
+
+def xcom_exclusions(kind: ResourceKind, exclude_from_xcom: Any) -> tuple[str, ...] | str:
+    """The description fields a task leaves out of XCom: those given, or the kind's secret members."""
+    if exclude_from_xcom is None:
+        return kind.secret_members
+    return key_collection("exclude_from_xcom", exclude_from_xcom)
 
 
 def raise_for_event(event: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -98,11 +108,7 @@ class CleanRoomsMLDescribeOperator(ResourceTaskMixin, AwsBaseOperator[CleanRooms
         identity = self.pop_identity(kwargs)
         super().__init__(**kwargs)
         self.keep_identity(identity)
-        self.exclude_from_xcom = (
-            self.kind.secret_members
-            if exclude_from_xcom is None
-            else key_collection("exclude_from_xcom", exclude_from_xcom)
-        )
+        self.exclude_from_xcom = xcom_exclusions(self.kind, exclude_from_xcom)
 
     def execute(self, context: Context) -> dict[str, Any]:
         reference = self.resolve_reference()
@@ -165,11 +171,7 @@ class CleanRoomsMLWaitingOperator(AwsBaseOperator[CleanRoomsMLHook]):
         self.waiter_delay = waiter_delay
         self.waiter_max_attempts = waiter_max_attempts
         self.deferrable = deferrable
-        self.exclude_from_xcom = (
-            self.kind.secret_members
-            if exclude_from_xcom is None
-            else key_collection("exclude_from_xcom", exclude_from_xcom)
-        )
+        self.exclude_from_xcom = xcom_exclusions(self.kind, exclude_from_xcom)
         self.waiting_for: dict[str, Any] | None = None
         self.killed_by_trigger = False
 
@@ -209,9 +211,7 @@ class CleanRoomsMLWaitingOperator(AwsBaseOperator[CleanRoomsMLHook]):
         region (a ``region_name`` that contradicts it is refused). Call it before the hook is
         first used for the resource.
         """
-        region = self.kind.locate(reference).region
-        check_region(self.region_name, region, snake_case(self.kind.arn_member))
-        self.region_name = region
+        settle_region(self, self.kind.locate(reference).region, snake_case(self.kind.arn_member))
         self.waiting_for = dict(reference)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
@@ -223,7 +223,7 @@ class CleanRoomsMLWaitingOperator(AwsBaseOperator[CleanRoomsMLHook]):
         """
         if not event or not event.get(self.kind.primary_argument):
             raise AirflowException(f"The trigger ended without naming the {self.kind.name}: {event!r}")
-        reference = self.kind.reference(**{name: event.get(name) for name in self.kind.arguments.values()})
+        reference = self.kind.reference_from(event)
         self.adopt(reference)
         if event.get("status") == "execution_timeout":
             self.killed_by_trigger = True  # the trigger did what on_kill would have (cancel, if asked)
@@ -302,17 +302,19 @@ class CleanRoomsMLWaitOperator(ResourceTaskMixin, CleanRoomsMLWaitingOperator):
         return self.wait(context, reference, "complete", cancel_on_kill=False)
 
     def adopt(self, reference: Mapping[str, Any]) -> None:
-        self.keep_reference(dict(reference))
         super().adopt(reference)
+        self.reference = dict(reference)
 
 
 class CleanRoomsMLActionOperator(CleanRoomsMLWaitOperator):
     """
     Ask for an action on a resource (cancel it, delete it), optionally waiting until it has taken.
 
-    Asking for one that has already happened, or can no longer happen (a job that has finished,
-    one already being deleted), is not an error: the task succeeds and says so. Returns what names
-    the resource. Subclasses set :attr:`action` (a hook method) and :attr:`waiter_role`.
+    Asking for one that has already happened, or can no longer happen (a job that has finished), is
+    not an error: the task succeeds and says so. One already under way (being cancelled or deleted,
+    asked for by an earlier try or by anyone) is waited for when ``wait_for_completion`` is set, so
+    that the task ends when the action has taken. Returns what names the resource. Subclasses set
+    :attr:`action` (a hook method) and :attr:`waiter_role`.
     """
 
     action: ClassVar[Literal["cancel", "delete"]]
@@ -337,9 +339,15 @@ class CleanRoomsMLActionOperator(CleanRoomsMLWaitOperator):
         reference = self.resolve_reference()
         persist_console_link(context, self, self.kind, reference)
         asked = getattr(self.hook, self.action)(self.kind, reference)
-        if not (asked and self.wait_for_completion):
+        if not self.wait_for_completion or not (asked or self.under_way(reference)):
             return reference[self.kind.match_by]
         return self.wait(context, reference, self.waiter_role, cancel_on_kill=False)
+
+    def under_way(self, reference: Mapping[str, Any]) -> bool:
+        """Whether an action asked for before (by an earlier try, or anyone) is still under way."""
+        answer = self.hook.answer(self.kind, reference)
+        reading = answer.response if isinstance(answer, Failure) else answer
+        return judge(self.kind, self.kind.waiter(self.waiter_role), reading) == "retry"
 
 
 class CleanRoomsMLCancelOperator(CleanRoomsMLActionOperator):
@@ -354,3 +362,16 @@ class CleanRoomsMLDeleteOperator(CleanRoomsMLActionOperator):
 
     action = "delete"
     waiter_role = "deleted"
+
+
+if not TYPE_CHECKING:  # mypy sees only the new names
+    __getattr__ = deprecated_names(
+        __name__,
+        {
+            "CleanRoomsMLStartOperator": "airflow_cleanroomsml.operators.starting.CleanRoomsMLStartOperator",
+            "RUN_TAG_KEYS": "airflow_cleanroomsml.operators.starting.RUN_TAG_KEYS",
+            "ACTIONS_IF_JOB_EXISTS": "airflow_cleanroomsml.operators.starting.ACTIONS_IF_EXISTS",
+            "run_identity_tags": "airflow_cleanroomsml.operators.starting.run_identity_tags",
+            "same_value": "airflow_cleanroomsml.operators.starting.same_value",
+        },
+    )

@@ -114,4 +114,6 @@ _WHERE = {
 }
 
 if not TYPE_CHECKING:  # mypy and IDEs see the imports above
-    __getattr__, __dir__ = lazy_names(__name__, _WHERE, {"ACTIONS_IF_JOB_EXISTS": "ACTIONS_IF_EXISTS"})
+    __getattr__, __dir__ = lazy_names(
+        __name__, _WHERE, {"ACTIONS_IF_JOB_EXISTS": "ACTIONS_IF_EXISTS"}, globals()
+    )

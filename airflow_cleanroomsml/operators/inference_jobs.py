@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_cleanroomsml.kinds import MEMBERSHIP, TRAINED_MODEL_INFERENCE_JOB
+from airflow_cleanroomsml.kinds import TRAINED_MODEL_INFERENCE_JOB
 from airflow_cleanroomsml.operators.base import CleanRoomsMLCancelOperator, CleanRoomsMLDescribeOperator
 from airflow_cleanroomsml.operators.starting import CleanRoomsMLStartOperator
 
@@ -72,7 +72,7 @@ class CleanRoomsMLStartTrainedModelInferenceJobOperator(CleanRoomsMLStartOperato
     ``airflow:task-id``, ``airflow:run-id``, ``airflow:map-index``). Before starting, the operator
     lists the membership's jobs of the same trained model and name, and looks for one carrying
     those tags that is ``CREATE_PENDING``, ``CREATE_IN_PROGRESS`` or ``ACTIVE``: a job an earlier
-    try of this same task instance started. ``action_if_job_exists`` says what to do with it:
+    try of this same task instance started. ``action_if_exists`` says what to do with it:
     ``reattach`` waits on it instead of starting another, ``fail`` fails the task naming it, and
     ``start_new`` starts another job all the same. A job of an earlier try that failed or was
     cancelled is never reattached: the retry starts a new one.
@@ -123,11 +123,6 @@ class CleanRoomsMLStartTrainedModelInferenceJobOperator(CleanRoomsMLStartOperato
 
     kind = TRAINED_MODEL_INFERENCE_JOB
     operation = "StartTrainedModelInferenceJob"
-    reattach_list_request = {
-        MEMBERSHIP: MEMBERSHIP,
-        "trainedModelArn": "trainedModelArn",
-        "trainedModelVersionIdentifier": "trainedModelVersionIdentifier",
-    }
     region_member = "trainedModelArn"
 
     def __init__(

@@ -51,7 +51,6 @@ class CleanRoomsMLCreateAudienceModelOperator(CleanRoomsMLStartOperator):
 
     kind = AUDIENCE_MODEL
     operation = "CreateAudienceModel"
-    reattach_list_request = {}  # ListAudienceModels takes no filter: name and tags tell them apart
     region_member = "trainingDatasetArn"
 
     def __init__(
@@ -156,7 +155,6 @@ class CleanRoomsMLStartAudienceGenerationJobOperator(CleanRoomsMLStartOperator):
 
     kind = AUDIENCE_GENERATION_JOB
     operation = "StartAudienceGenerationJob"
-    reattach_list_request = {"configuredAudienceModelArn": "configuredAudienceModelArn"}
     region_member = "configuredAudienceModelArn"
 
     def __init__(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_cleanroomsml.kinds import MEMBERSHIP, ML_INPUT_CHANNEL
+from airflow_cleanroomsml.kinds import ML_INPUT_CHANNEL
 from airflow_cleanroomsml.operators.base import (
     CleanRoomsMLDeleteOperator,
     CleanRoomsMLDescribeOperator,
@@ -51,7 +51,6 @@ class CleanRoomsMLCreateMLInputChannelOperator(CleanRoomsMLStartOperator):
 
     kind = ML_INPUT_CHANNEL
     operation = "CreateMLInputChannel"
-    reattach_list_request = {MEMBERSHIP: MEMBERSHIP}
 
     def __init__(
         self,

@@ -25,8 +25,8 @@ from airflow_cleanroomsml.json_safe import to_json_safe
 from airflow_cleanroomsml.judging import holds
 from airflow_cleanroomsml.kinds import arn_region, camel_case, snake_case
 from airflow_cleanroomsml.operators.base import CleanRoomsMLWaitingOperator, persist_console_link
-from airflow_cleanroomsml.resource_tasks import check_region
-from airflow_cleanroomsml.validation import InvalidArgumentError, check_request
+from airflow_cleanroomsml.resource_tasks import settle_region
+from airflow_cleanroomsml.validation import InvalidArgumentError, check_request, service_model
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -61,6 +61,18 @@ def check_tags(tags: Mapping[str, Any]) -> None:
             f"tags has {len(tags)} keys; expected at most {room}: AWS allows {MAX_TAGS} tags a resource, and "
             f"this provider adds {len(RUN_TAG_KEYS)} ({', '.join(RUN_TAG_KEYS)})."
         )
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` of a warning that names the DAG file's line: the first frame outside Airflow."""
+    current = inspect.currentframe()
+    frame, level = (current.f_back if current else None), 1  # level 1: who called this (and warns)
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in (
+        "airflow",
+        "airflow_cleanroomsml",
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def run_identity_tags(dag_id: str, task_id: str, run_id: str, map_index: int) -> dict[str, str]:
@@ -121,10 +133,10 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
     sensitive (``password``, ``token``, ``secret``... and ``[core] sensitive_var_conn_names``), plus
     the keys named in ``mask_environment_keys`` (``"*"`` for all of them).
 
-    Subclasses set :attr:`kind`, :attr:`operation`, :attr:`reattach_list_request` and
-    :attr:`region_member`, and take the operation's members as explicit keyword arguments: those
-    are the request (:attr:`request_members`), templated (``json`` rendered where they are dicts or
-    lists).
+    Subclasses set :attr:`kind`, :attr:`operation` and :attr:`region_member`, and take the
+    operation's members as explicit keyword arguments: those are the request
+    (:attr:`request_members`), templated (``json`` rendered where they are dicts or lists). A
+    subclass of a public start operator inherits its request, and what it adds to it.
 
     :param action_if_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
     :param action_if_job_exists: The name of ``action_if_exists`` until 0.2.0. (deprecated)
@@ -138,9 +150,6 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
     """The API call that creates or starts one: ``StartTrainedModelInferenceJob``."""
     request_members: ClassVar[tuple[str, ...]] = ()
     """Its request members in the API's camelCase: the subclass's own keyword arguments, in camelCase."""
-    reattach_list_request: ClassVar[Mapping[str, str] | None] = None
-    """How to list the resources an earlier try may have created: list member ← request member
-    (None: the kind's own list request for the resource the request names)."""
     region_member: ClassVar[str | None] = None
     """A request member holding an ARN in the region the call belongs to (when ``region_name`` is None)."""
 
@@ -151,25 +160,33 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             return
         if "__init__" not in cls.__dict__:
             raise TypeError(f"{cls.__name__} must take {cls.operation}'s members as explicit arguments.")
-        operator = {  # what the bases take: the operator's own arguments, not the request's
+        operator = {  # what the generic bases take: the operator's own arguments, not the request's
             name
-            for base in cls.__mro__[1:]
+            for base in CleanRoomsMLStartOperator.__mro__
             if "__init__" in base.__dict__
             for name in inspect.signature(base.__dict__["__init__"]).parameters
         }
+        inherited = tuple(map(snake_case, cls.__mro__[1].request_members))  # type: ignore[attr-defined]
+        own = inspect.signature(cls.__dict__["__init__"]).parameters
         request = {
-            name: parameter
-            for name, parameter in inspect.signature(cls.__dict__["__init__"]).parameters.items()
-            if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in operator
+            **{name: own.get(name) for name in inherited},
+            **{
+                name: parameter
+                for name, parameter in own.items()
+                if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in operator
+            },
         }
         cls.request_members = tuple(camel_case(name) for name in request)
         if "template_fields" not in cls.__dict__:
             cls.template_fields = aws_template_fields(*request)
         if "template_fields_renderers" not in cls.__dict__:
             cls.template_fields_renderers = {
-                name: "json"
-                for name, parameter in request.items()
-                if str(parameter.annotation).startswith(("dict", "list"))
+                **getattr(cls.__mro__[1], "template_fields_renderers", {}),
+                **{
+                    name: "json"
+                    for name, parameter in request.items()
+                    if parameter is not None and str(parameter.annotation).startswith(("dict", "list"))
+                },
             }
 
     def __init__(
@@ -201,8 +218,13 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             warnings.warn(
                 "action_if_job_exists is deprecated (not only jobs are started): use action_if_exists.",
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=caller_stacklevel(),
             )
+            if action_if_exists not in ("reattach", action_if_job_exists):
+                raise InvalidArgumentError(
+                    f"action_if_job_exists={action_if_job_exists!r} contradicts action_if_exists="
+                    f"{action_if_exists!r}; expected action_if_exists alone (the other is its old name)."
+                )
             action_if_exists = action_if_job_exists
         if action_if_exists not in ACTIONS_IF_EXISTS:
             raise InvalidArgumentError(
@@ -251,11 +273,9 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
 
         :raises InvalidArgumentError: When ``region_name`` contradicts that ARN's region.
         """
-        if not self.region_member:
-            return
-        region = arn_region(getattr(self, snake_case(self.region_member), None))
-        check_region(self.region_name, region, snake_case(self.region_member))
-        self.region_name = self.region_name or region
+        if self.region_member:
+            arn = getattr(self, snake_case(self.region_member), None)
+            settle_region(self, arn_region(arn), snake_case(self.region_member))
 
     def build_request(self, identity_tags: Mapping[str, str]) -> dict[str, Any]:
         """The API request from the rendered arguments (None left out), with the identity tags, checked."""
@@ -315,14 +335,11 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
         resource shows it. One of the same name and parent that differs fails the task, naming it
         and the arguments that differ (the service itself refuses a second export of one name).
         """
-        if self.reattach_list_request is None:
+        if self.kind.lookups:  # its list call needs what only a lookup finds (a collaboration)
             listing = self.hook.list_request(self.kind, self.reference_of(request))
-        else:
-            listing = {
-                member: request[source]
-                for member, source in self.reattach_list_request.items()
-                if source in request
-            }
+        else:  # the request's members the list call filters on (the membership, a parent...)
+            members = service_model().operation_model(self.kind.list).input_shape.members
+            listing = {member: request[member] for member in members if member in request}
         listed = self.hook.list_resources(self.kind, **listing)
         for summary in listed:
             if summary.get("name") != request.get("name") or not self.reattachable(summary.get("status")):

@@ -10,7 +10,6 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 from airflow_cleanroomsml.json_safe import to_json_safe
 from airflow_cleanroomsml.kinds import (
-    MEMBERSHIP,
     TRAINED_MODEL,
     TRAINED_MODEL_EXPORT_JOB,
     validate_membership_id,
@@ -83,7 +82,6 @@ class CleanRoomsMLCreateTrainedModelOperator(CleanRoomsMLStartOperator):
 
     kind = TRAINED_MODEL
     operation = "CreateTrainedModel"
-    reattach_list_request = {MEMBERSHIP: MEMBERSHIP}
     region_member = "configuredModelAlgorithmAssociationArn"
 
     def __init__(
@@ -272,7 +270,8 @@ class CleanRoomsMLGetLatestTrainedModelOperator(AwsBaseOperator[CleanRoomsMLHook
         latest = self.hook.latest_active_trained_model(self.membership_identifier, self.name)
         latest.setdefault("versionIdentifier", None)  # botocore < 1.39.1 knows no versions
         self.log.info(
-            "The newest ACTIVE version of trained model %r: %s (version %s)",
+            "The newest %s version of trained model %r: %s (version %s)",
+            latest.get("status"),
             self.name,
             latest.get("trainedModelArn"),
             latest.get("versionIdentifier"),

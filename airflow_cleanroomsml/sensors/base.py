@@ -53,8 +53,9 @@ from airflow_cleanroomsml._compat import (
     default_deferrable,
     reschedule_count,
 )
+from airflow_cleanroomsml._lazy import deprecated_names
 from airflow_cleanroomsml.arguments import check_seconds
-from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
+from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook, sleep_until
 from airflow_cleanroomsml.judging import judge, statuses_judged
 from airflow_cleanroomsml.resource_tasks import ResourceTaskMixin
 from airflow_cleanroomsml.validation import InvalidArgumentError
@@ -171,24 +172,14 @@ class CleanRoomsMLResourceSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHo
         return self.conclude(event)
 
     def _wait_here(self, wait: ResourceWait) -> ResourceEvent:
-        """
-        Read until the wait ends, in this worker: sleeping between reads (poke), or freeing the
-        slot until the next read is due (reschedule).
-        """
-        try:
-            while True:
-                event = self._read(wait)
-                if event is not None:
-                    return event
-                due = wait.next_read_at()
-                if due is None:
-                    return wait.timeout_event()
-                if self.reschedule:
-                    raise AirflowRescheduleException(datetime.fromtimestamp(due, UTC))
-                time.sleep(max(due - time.time(), 0))
-        except AirflowTaskTimeout:  # Airflow's own alarm rang during the last read the timeout allowed
-            wait.ended_by = "execution_timeout"
-            return wait.timeout_event()
+        """Read until the wait ends, in this worker (the hook's loop, as every wait in a worker)."""
+        return self.hook.wait_out(wait, self._pause)
+
+    def _pause(self, due: float) -> None:
+        """Before a read: sleep until it is due (poke), or free the slot until then (reschedule)."""
+        if self.reschedule and due > time.time():
+            raise AirflowRescheduleException(datetime.fromtimestamp(due, UTC))
+        sleep_until(due)
 
     def _defer(self, wait: ResourceWait) -> None:
         from airflow_cleanroomsml.triggers.base import trigger_for  # what a DAG file need not import
@@ -258,9 +249,7 @@ class CleanRoomsMLResourceSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHo
         again: on Airflow 2 ``airflow tasks test`` resumes a task with its templates unrendered.
         """
         if event and event.get(self.kind.primary_argument):
-            self.keep_reference(
-                self.kind.reference(**{name: event.get(name) for name in self.kind.arguments.values()})
-            )
+            self.keep_reference(self.kind.reference_from(event))
         else:
             self.resolve_reference()
         # On an execution timeout the trigger did what on_kill would have (cancel, if asked).
@@ -314,3 +303,9 @@ class CleanRoomsMLResourceSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHo
         """Cancel the resource when the task is killed while it reads, if ``cancel_on_kill``."""
         if self.cancel_on_kill and self.reference is not None and not self.killed_by_trigger:
             self.hook.cancel(self.kind, self.reference)
+
+
+if not TYPE_CHECKING:  # mypy sees only the new names
+    __getattr__ = deprecated_names(
+        __name__, {"CleanRoomsMLJobSensor": "airflow_cleanroomsml.sensors.base.CleanRoomsMLResourceSensor"}
+    )

@@ -56,5 +56,5 @@ _WHERE = {
 
 if not TYPE_CHECKING:  # mypy and IDEs see the imports above
     __getattr__, __dir__ = lazy_names(
-        __name__, _WHERE, {"CleanRoomsMLJobSensor": "CleanRoomsMLResourceSensor"}
+        __name__, _WHERE, {"CleanRoomsMLJobSensor": "CleanRoomsMLResourceSensor"}, globals()
     )

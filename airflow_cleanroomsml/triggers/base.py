@@ -23,6 +23,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_cleanroomsml import reading
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook, raised
 from airflow_cleanroomsml.judging import judge
+from airflow_cleanroomsml.kinds import KINDS
 from airflow_cleanroomsml.loop_sharing.clients import client_key, shared_client
 from airflow_cleanroomsml.loop_sharing.registry import loop_shared
 from airflow_cleanroomsml.loop_sharing.sweeps import ListSweep, gather_seconds
@@ -50,7 +51,7 @@ def trigger_for(kind: ResourceKind, role: str) -> type[CleanRoomsMLResourceTrigg
     parsed); a kind declared elsewhere registers its triggers by subclassing
     :class:`CleanRoomsMLResourceTrigger`.
     """
-    if (kind.name, role) not in TRIGGERS:
+    if kind in KINDS or (kind.name, role) not in TRIGGERS:  # the provider's own kinds: its own triggers
         importlib.import_module(BUILT_IN_TRIGGERS)
     try:
         return TRIGGERS[kind.name, role]
@@ -87,13 +88,14 @@ class CleanRoomsMLResourceTrigger(BaseTrigger):
     :param waiter_max_attempts: The most reads the whole wait makes, those before deferring
         included. (default: 120)
     :param deadline: Unix time the wait's budget ends, or None for ``waiter_delay *
-        waiter_max_attempts`` seconds from now. The wait's reads are due every ``waiter_delay``
-        seconds from ``deadline - waiter_delay * waiter_max_attempts``.
+        waiter_max_attempts`` seconds from now plus the grace
+        (:data:`~airflow_cleanroomsml.waiting.DEADLINE_GRACE_SECONDS`). The wait's reads are due every
+        ``waiter_delay`` seconds from ``deadline - grace - waiter_delay * waiter_max_attempts``.
     :param execution_deadline: Unix time the task's ``execution_timeout`` runs out, or None: no read
         is made at or after it, and the wait ends with an ``execution_timeout`` event (Airflow does
         not apply ``execution_timeout`` to a deferred task itself). (default: None)
     :param reads_done: Reads the task made before it deferred (the sensor's first check); a trigger
-        serialized by 0.2.0 or earlier passes it as ``polls_done``. (default: 0)
+        serialized by 0.2.0 passes it as ``polls_done``. (default: 0)
     :param last_status: The status the task's own reads last saw, if any: what the wait says it saw
         when it ends before reading again. (default: None)
     :param cancel_on_kill: Cancel the resource when a user kills the deferred task (mark failed,
@@ -113,7 +115,11 @@ class CleanRoomsMLResourceTrigger(BaseTrigger):
         """A subclass that names its kind is the kind's trigger for its waiter role."""
         super().__init_subclass__(**kwargs)
         if "kind" in cls.__dict__:
-            TRIGGERS.setdefault((cls.kind.name, cls.waiter_role), cls)
+            key = (cls.kind.name, cls.waiter_role)
+            if cls.__module__ == BUILT_IN_TRIGGERS:  # a DAG file's subclass never stands in for these
+                TRIGGERS[key] = cls
+            else:
+                TRIGGERS.setdefault(key, cls)
 
     def __init__(
         self,
@@ -132,17 +138,20 @@ class CleanRoomsMLResourceTrigger(BaseTrigger):
         **identity: Any,
     ) -> None:
         super().__init__()
-        reads_done = identity.pop("polls_done", reads_done)  # the name 0.1.0 and 0.2.0 serialized
+        reads_done = identity.pop("polls_done", reads_done)  # the name 0.2.0 serialized
         self.reference = self.kind.reference(**identity)
         self.waiter_delay = waiter_delay
         self.waiter_max_attempts = waiter_max_attempts
-        self.deadline = deadline if deadline is not None else time.time() + waiter_delay * waiter_max_attempts
+        if deadline is None:
+            deadline = ReadSchedule.starting_now(waiter_delay, waiter_max_attempts).deadline
+        self.deadline = deadline
         self.execution_deadline = execution_deadline
         self.reads_done = reads_done
         self.last_status = last_status
         self.cancel_on_kill = cancel_on_kill
         self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
+        # Where the resource is, when not given (a trigger made by hand, or serialized by 0.1.0).
+        self.region_name = region_name or self.kind.locate(self.reference).region
         self.verify = verify
         self.botocore_config = botocore_config
 
@@ -201,7 +210,13 @@ class CleanRoomsMLResourceTrigger(BaseTrigger):
         if event["status"] == "execution_timeout":
             # What a worker's timeout does (Airflow calls on_kill), done here: the task may resume
             # only after its execution_timeout, and then never run its own code (Airflow 2).
-            await self.on_kill()
+            try:
+                await self.on_kill()
+            except Exception as error:  # the event must still be fired, saying what happened
+                log.warning(
+                    "Cancelling %s %s failed: %s", self.kind.name, self.kind.label(self.reference), error
+                )
+                event["message"] += f" (cancelling it failed: {type(error).__name__}: {error})"
         yield TriggerEvent(event)
 
     async def _read_until_decided(

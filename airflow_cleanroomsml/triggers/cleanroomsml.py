@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_cleanroomsml._lazy import renamed_names
+from airflow_cleanroomsml._lazy import deprecated_names
 from airflow_cleanroomsml.kinds import (
     AUDIENCE_EXPORT_JOB,
     AUDIENCE_GENERATION_JOB,
@@ -315,6 +315,6 @@ class CleanRoomsMLAudienceExportJobCompleteTrigger(CleanRoomsMLResourceTrigger):
 
 
 if not TYPE_CHECKING:  # mypy sees only the new names
-    __getattr__ = renamed_names(
-        __name__, globals(), {"CleanRoomsMLJobTrigger": "CleanRoomsMLResourceTrigger"}
+    __getattr__ = deprecated_names(
+        __name__, {"CleanRoomsMLJobTrigger": "airflow_cleanroomsml.triggers.base.CleanRoomsMLResourceTrigger"}
     )
