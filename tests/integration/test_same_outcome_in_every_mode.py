@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import importlib
 import re
-from importlib.metadata import version
 
 import pytest
 
 pytestmark = pytest.mark.integration
 
 MODES = ("poke", "reschedule", "deferrable")
-AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
 DETAILS = {"statusCode": "ModelError", "message": "container exited with 137"}
 
 # situation, soft_fail, cancel_on_kill -> task state, start of the error text, cancel calls
@@ -140,8 +138,7 @@ def run(emulator, tmp_path, mode: str, name: str, soft_fail: bool, cancel: bool)
 def test_the_same_situation_ends_the_same_way_in_every_mode(
     name, soft_fail, cancel, state, error, cancels, airflow_db, cleanroomsml_emulator, tmp_path
 ):
-    modes = [mode for mode in MODES if not (mode == "reschedule" and AIRFLOW_3_0)]  # 3.0's dag.test bug
-    outcomes = {mode: run(cleanroomsml_emulator, tmp_path, mode, name, soft_fail, cancel) for mode in modes}
+    outcomes = {mode: run(cleanroomsml_emulator, tmp_path, mode, name, soft_fail, cancel) for mode in MODES}
     for mode, (task_state, text, calls) in outcomes.items():
         assert task_state == state, mode
         assert text.startswith(error), (mode, text)

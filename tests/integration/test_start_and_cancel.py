@@ -258,9 +258,7 @@ def test_cancel_operator_waits_until_inactive(cleanroomsml_emulator):
     assert cleanroomsml_emulator.job_status(arn) == "INACTIVE"
 
 
-@pytest.mark.parametrize(
-    "status", ["ACTIVE", "CREATE_FAILED", "INACTIVE", "CANCEL_FAILED", "CANCEL_IN_PROGRESS"]
-)
+@pytest.mark.parametrize("status", ["ACTIVE", "CREATE_FAILED", "INACTIVE", "CANCEL_FAILED"])
 def test_cancelling_a_finished_job_is_not_an_error(cleanroomsml_emulator, status):
     arn = cleanroomsml_emulator.register_job([status])
     operator = CleanRoomsMLCancelTrainedModelInferenceJobOperator(
@@ -268,6 +266,20 @@ def test_cancelling_a_finished_job_is_not_an_error(cleanroomsml_emulator, status
     )
     assert operator.execute(context()) == arn
     assert cleanroomsml_emulator.job_status(arn) == status
+
+
+def test_cancelling_a_job_already_being_cancelled_waits_for_it_when_asked(cleanroomsml_emulator):
+    arn = cleanroomsml_emulator.register_job(["CANCEL_IN_PROGRESS", "CANCEL_IN_PROGRESS", "INACTIVE"])
+    operator = CleanRoomsMLCancelTrainedModelInferenceJobOperator(
+        task_id="cancel", trained_model_inference_job_arn=arn, wait_for_completion=True, waiter_delay=0.05
+    )
+    assert operator.execute(context()) == arn
+    assert cleanroomsml_emulator.calls["CancelTrainedModelInferenceJob"] == 1, (
+        "asked once, refused: under way"
+    )
+    assert cleanroomsml_emulator.job_status(arn) == "INACTIVE", (
+        "the task ended when the cancellation had taken"
+    )
 
 
 def test_start_and_wait_survive_throttling_server_errors_and_resets(cleanroomsml_emulator):
