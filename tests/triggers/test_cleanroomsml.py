@@ -92,10 +92,12 @@ def test_serialize_round_trips_every_field():
     }
 
 
-def test_deadline_defaults_to_delay_times_attempts_and_survives_serialization():
+def test_deadline_defaults_to_delay_times_attempts_and_the_grace_and_survives_serialization():
     before = time.time()
     trigger = make_trigger(waiter_delay=10, waiter_max_attempts=6, deadline=None)
-    assert before + 60 <= trigger.deadline <= time.time() + 60
+    assert (
+        before + 60 + DEADLINE_GRACE_SECONDS <= trigger.deadline <= time.time() + 60 + DEADLINE_GRACE_SECONDS
+    )
     assert trigger.serialize()[1]["deadline"] == trigger.deadline
 
 
