@@ -5,4 +5,4 @@ jobs, audience models, audience generation and export jobs, as DAG tasks.
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -4,7 +4,7 @@ The IAM permissions each class of this provider needs, and the least-privilege p
 A class's permissions follow from what it declares, not from a list kept by hand: its kind's
 calls (Get, List and the lookups a List needs, Cancel, Delete), its ``operation`` and
 ``request_members`` for a create or start operator, and the arguments that switch calls on or off
-(``action_if_job_exists``, ``wait_for_completion``, ``deferrable``, ``cancel_on_kill``). What the
+(``action_if_exists``, ``wait_for_completion``, ``deferrable``, ``cancel_on_kill``). What the
 service requires of each call comes from its Service Authorization Reference:
 
 - ``cleanrooms-ml:<Operation>`` for each call, on the resources the reference lists for it (a
@@ -49,7 +49,7 @@ from airflow_cleanroomsml.lineage import LINEAGE
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-    from airflow_cleanroomsml.kinds import JobKind as Kind
+    from airflow_cleanroomsml.kinds import ResourceKind as Kind
 
 SERVICE = "cleanrooms-ml"
 PASSED_TO_SERVICE = "cleanrooms-ml.amazonaws.com"
@@ -115,7 +115,7 @@ class Need(NamedTuple):
 
 
 CONDITIONS: dict[str, str] = {
-    "reattach": "action_if_job_exists is not 'start_new'",
+    "reattach": "action_if_exists is not 'start_new'",
     "wait": "wait_for_completion=True",
     "deferrable": "deferrable=True",
     "cancel_on_kill": "cancel_on_kill=True",
@@ -142,7 +142,7 @@ def role_of(cls: type) -> str:
         return "kindless"
     if callable(getattr(cls, "poke", None)):
         return "sensor"
-    return "wait" if getattr(cls, "triggers", None) else "describe"
+    return "wait" if callable(getattr(cls, "wait", None)) else "describe"
 
 
 def needs_of(cls: type) -> tuple[Need, ...]:
@@ -186,16 +186,20 @@ def _start_needs(cls: type, kind: Kind) -> tuple[Need, ...]:
     find an earlier try's, the create with what the service authorizes with it, then the wait, the
     cancel on kill and lineage's reads.
     """
+    from airflow_cleanroomsml.validation import service_model
+
     operation: str = cls.operation  # type: ignore[attr-defined]
     members: tuple[str, ...] = cls.request_members  # type: ignore[attr-defined]
-    reattach_list: Mapping[str, str] | None = cls.reattach_list_request  # type: ignore[attr-defined]
     found: list[Need] = []
-    # Before the create: a retry looks for what its earlier try made (a List, with its lookups).
-    if reattach_list is None:
+    # Before the create: a retry looks for what its earlier try made, with the kind's List. Its
+    # request is the kind's own, with what its lookups find; or else the request's members the
+    # List filters on (the membership, a parent...).
+    if kind.lookups:
         found += [_lookup_need(lookup, "find the list's parent", ("reattach",)) for lookup in kind.lookups]
         listed_by = dict(kind.list_request)
     else:
-        listed_by = dict(reattach_list)
+        filters = service_model().operation_model(str(kind.list)).input_shape.members
+        listed_by = {member: member for member in filters if member in members}
     found.append(Need(action(str(kind.list)), _list_resource(kind, listed_by), "reattach", ("reattach",)))
     if "tags" in members and kind.get:
         why = "check the tags of an earlier try's"
@@ -380,8 +384,11 @@ class Task:
         """Whether one of :data:`CONDITIONS` holds for this task (run-time values count as holding)."""
         if condition == "lineage":
             return lineage
-        if condition == "reattach":
-            return self.argument("action_if_job_exists") != "start_new"
+        if condition == "reattach":  # action_if_job_exists: its old name
+            return "start_new" not in (
+                self.argument("action_if_exists"),
+                self.argument("action_if_job_exists"),
+            )
         name = {"wait": "wait_for_completion"}.get(condition, condition)
         return self.argument(name) is not False
 
@@ -414,7 +421,8 @@ def task_of(dag_id: str, operator: Any) -> Task:
 
 
 def _argument_names(cls: type) -> set[str]:
-    names = {"region_name", "action_if_job_exists", "wait_for_completion", "deferrable", "cancel_on_kill"}
+    names = {"region_name", "action_if_exists", "action_if_job_exists", "wait_for_completion", "deferrable"}
+    names.add("cancel_on_kill")
     request_members = getattr(cls, "request_members", ()) or ()
     names.update(snake_case(member) for member in request_members)
     kind = getattr(cls, "kind", None)

@@ -2,22 +2,26 @@
 What a kind of Clean Rooms ML resource is, declared as data; and the kinds this provider knows.
 
 Clean Rooms ML has several resources with the same life: created or started, a status that moves,
-waited for, described, cancelled or deleted. A :class:`JobKind` is one small frozen declaration of
-such a resource: the words for it in messages, the request members that name one, its ARN's
-resource segment, the boto3 operations that read, list, cancel or delete it, and the names of its
-waiters in ``waiters/cleanroomsml.json``. The hook, the trigger, the sensor and operator bases, the
-list sweeps and the emulator all read the declaration; none of them names a kind.
+waited for, described, cancelled or deleted. A :class:`ResourceKind` is one small declaration of
+such a resource: the words for it in messages, the request members that name one,
+its ARN's resource segment, the boto3 operations that read, list, cancel or delete it, and the
+names of its waiters in ``waiters/cleanroomsml.json`` by role. The hook, the reading engine, the
+trigger, the sensor and operator bases, the list sweeps and the emulator all read the declaration;
+none of them names a kind, and none names a status: the waiters do.
 
-Nothing here imports Airflow, botocore or the network.
+Nothing here imports Airflow, botocore or the network, and nothing costly happens at import: DAG
+files import this module (regular expressions are compiled on first use).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from airflow_cleanroomsml._lazy import deprecated_names
 from airflow_cleanroomsml.validation import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -32,20 +36,30 @@ MEMBERSHIP = "membershipIdentifier"
 ARN_MEMBERSHIP = "@arnMembership"
 """For a lookup's request: the membership in the reference's ARN (which may not be the reference's own)."""
 
-_ARN_RE = re.compile(
+ARN_PATTERN = (
     r"arn:(?P<partition>aws[-a-z]*):cleanrooms-ml:(?P<region>[-a-z0-9]+):(?P<account>[0-9]{12}):"
     rf"(?:membership/(?P<membership>{UUID_PATTERN})/)?(?P<segment>[-a-z]+)/(?P<id>[-a-zA-Z0-9_/.]+)"
 )
-_MEMBERSHIP_ID_RE = re.compile(UUID_PATTERN)
 
 
-class InvalidJobReferenceError(InvalidArgumentError):
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+class InvalidReferenceError(InvalidArgumentError):
     """An ARN, membership id or other identifier that cannot name the resource it is meant to."""
 
 
 def snake_case(member: str) -> str:
     """The argument name for an API member: ``trainedModelArn`` → ``trained_model_arn``."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", member).lower()
+
+
+def camel_case(argument: str) -> str:
+    """The API member for an argument name: ``trained_model_arn`` → ``trainedModelArn``."""
+    first, *rest = argument.split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
 class ResourceArn(NamedTuple):
@@ -75,9 +89,9 @@ def parse_arn(value: object, field: str, segment: str, in_membership: bool) -> R
     :param segment: The resource segment the ARN must have, such as ``trained-model``.
     :param in_membership: Whether the resource lives in a membership (``membership/<uuid>/`` in the ARN).
     """
-    match = _ARN_RE.fullmatch(value) if isinstance(value, str) else None
+    match = _compiled(ARN_PATTERN).fullmatch(value) if isinstance(value, str) else None
     if match is None or match["segment"] != segment or (match["membership"] is not None) != in_membership:
-        raise InvalidJobReferenceError(
+        raise InvalidReferenceError(
             f"{field}={value!r} is not a Clean Rooms ML {segment.replace('-', ' ')} ARN; "
             f"expected {arn_form(segment, in_membership)}."
         )
@@ -94,7 +108,7 @@ def parse_arn(value: object, field: str, segment: str, in_membership: bool) -> R
 
 def arn_region(value: object) -> str | None:
     """The region in a Clean Rooms ML ARN, or None if ``value`` is not one."""
-    match = _ARN_RE.fullmatch(value) if isinstance(value, str) else None
+    match = _compiled(ARN_PATTERN).fullmatch(value) if isinstance(value, str) else None
     return match["region"] if match else None
 
 
@@ -105,11 +119,26 @@ def validate_membership_id(value: object, field: str = "membership_identifier") 
     :param value: The membership id to check.
     :param field: The argument name to use in the error message.
     """
-    if not isinstance(value, str) or not _MEMBERSHIP_ID_RE.fullmatch(value):
-        raise InvalidJobReferenceError(
+    if not isinstance(value, str) or not _compiled(UUID_PATTERN).fullmatch(value):
+        raise InvalidReferenceError(
             f"{field}={value!r} is not a membership id; expected {MEMBERSHIP_ID_FORM}."
         )
     return value
+
+
+ROLES = {
+    "complete": "the resource is ready (success), has failed (failure), or is still on its way",
+    "cancelled": "a cancellation asked for has taken (success), or cannot take (failure)",
+    "deleted": "a deletion asked for has taken (success: deleted, or gone), or has failed",
+    "cancellable": "success for a status in which the resource can still be cancelled",
+    "already_deleted": "success for a resource deleted, being deleted or gone: nothing to delete",
+    "reattachable": "success for a status in which a resource an earlier try made may still succeed",
+    "usable": "success for a status in which a trained model can be used (the newest such is scored)",
+}
+"""What each of a kind's waiters says, by role: ``complete`` judges waits for a new resource; the
+others judge waits for an action, or answer a question about one status (success: yes)."""
+QUESTIONS = ("cancellable", "already_deleted", "reattachable", "usable")
+"""The roles whose waiters answer a question about one status rather than judge a wait."""
 
 
 class Lookup(NamedTuple):
@@ -126,10 +155,11 @@ class Lookup(NamedTuple):
     take: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class JobKind:
+class ResourceKind(NamedTuple):
     """
     One kind of Clean Rooms ML resource with a lifecycle, as the provider needs to know it.
+
+    Declared once, in this module (or a kind of your own, declared once in yours), and never changed.
 
     A *reference* to one resource is a dict of the request members in :attr:`identity` (the
     API's camelCase), exactly what its Get call takes; the public classes take them as snake_case
@@ -140,8 +170,7 @@ class JobKind:
     :param arn_member: The member holding the ARN that locates it (its own ARN, or for a kind
         without one, its parent's): region, account and membership are read from it.
     :param arn_segment: The resource segment of that ARN: ``trained-model-inference-job``.
-    :param waiters: The kind's waiters in ``waiters/cleanroomsml.json``, by role: ``complete``
-        (the resource is ready, or has failed) and, where it can be cancelled, ``cancelled``.
+    :param waiters: The kind's waiters in ``waiters/cleanroomsml.json``, by role (:data:`ROLES`).
     :param optional_identity: Members of :attr:`identity` that may be left out (a version).
     :param get: The operation that describes one, or None when the API has none.
     :param list: The operation that lists them.
@@ -151,7 +180,7 @@ class JobKind:
     :param match_member: The summary member that tells resources apart (default: ``arn_member``).
     :param lookups: Calls that find list request members the reference lacks.
     :param cancel: The operation that cancels one, if any.
-    :param delete: The operation that deletes one (or its data), if any.
+    :param delete: The operation that deletes one (or its data or output), if any.
     :param sweep: Whether waits that coincide may share one list call: not where summaries cannot
         tell the resources apart by :attr:`match_by` (the versions of one trained model).
     :param arn_in_membership: Whether the ARN names a membership (``membership/<uuid>/``); by
@@ -170,7 +199,7 @@ class JobKind:
     get: str | None = None
     list: str | None = None
     list_key: str | None = None
-    list_request: Mapping[str, str] = field(default_factory=dict)
+    list_request: Mapping[str, str] = MappingProxyType({})
     match_member: str | None = None
     lookups: tuple[Lookup, ...] = ()
     cancel: str | None = None
@@ -211,7 +240,7 @@ class JobKind:
         return snake_case(self.match_by)
 
     def waiter(self, role: str) -> str:
-        """The name of the kind's waiter for ``role`` (``complete``, ``cancelled``...)."""
+        """The name of the kind's waiter for ``role`` (one of :data:`ROLES`)."""
         try:
             return self.waiters[role]
         except KeyError:
@@ -244,13 +273,13 @@ class JobKind:
             elif value is None:
                 if member in self.optional_identity:
                     continue
-                raise InvalidJobReferenceError(
+                raise InvalidReferenceError(
                     f"{argument} is required: it names the {self.name}; expected a non-empty string."
                 )
             elif member == MEMBERSHIP:
                 validate_membership_id(value)
             elif not isinstance(value, str) or not value.strip() or value != value.strip():
-                raise InvalidJobReferenceError(
+                raise InvalidReferenceError(
                     f"{argument}={value!r} is not valid; expected a non-empty string without surrounding "
                     "white space."
                 )
@@ -266,7 +295,7 @@ class JobKind:
             return arn.membership_id  # type: ignore[return-value]  # in_membership: the ARN has one
         validate_membership_id(value)
         if value != arn.membership_id:
-            raise InvalidJobReferenceError(
+            raise InvalidReferenceError(
                 f"membership_identifier={value!r} contradicts the membership in {arn_field}; expected "
                 f"{arn.membership_id!r}, the ARN's, or no membership_identifier at all."
             )
@@ -291,20 +320,32 @@ class JobKind:
         ]
         return f"{label} ({', '.join(versions)})" if versions else label
 
+    def reference_from(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """
+        The reference of the resource a wait's event names (an event carries the identifying arguments).
+
+        :raises InvalidReferenceError: When the event does not name one.
+        """
+        return self.reference(**{name: event.get(name) for name in self.arguments.values()})
+
     def arguments_of(self, reference: Mapping[str, Any]) -> dict[str, Any]:
         """The snake_case arguments that name this resource (the inverse of :meth:`reference`)."""
         return {snake_case(member): value for member, value in reference.items()}
 
 
-TRAINED_MODEL_INFERENCE_JOB = JobKind(
+def waiters_named(prefix: str, *roles: str, **named: str) -> Mapping[str, str]:
+    """A kind's waiters: ``<prefix>_<role>`` for each role, and the waiters named otherwise."""
+    return {**{role: f"{prefix}_{role}" for role in roles}, **named}
+
+
+TRAINED_MODEL_INFERENCE_JOB = ResourceKind(
     name="trained model inference job",
     identity=(MEMBERSHIP, "trainedModelInferenceJobArn"),
     arn_member="trainedModelInferenceJobArn",
     arn_segment="trained-model-inference-job",
-    waiters={
-        "complete": "trained_model_inference_job_complete",
-        "cancelled": "trained_model_inference_job_cancelled",
-    },
+    waiters=waiters_named(
+        "trained_model_inference_job", "complete", "cancelled", "cancellable", "reattachable"
+    ),
     get="GetTrainedModelInferenceJob",
     list="ListTrainedModelInferenceJobs",
     list_key="trainedModelInferenceJobs",
@@ -315,12 +356,18 @@ TRAINED_MODEL_INFERENCE_JOB = JobKind(
 """``StartTrainedModelInferenceJob``: runs a trained model over an ML input channel."""
 
 
-ML_INPUT_CHANNEL = JobKind(
+ML_INPUT_CHANNEL = ResourceKind(
     name="ML input channel",
     identity=(MEMBERSHIP, "mlInputChannelArn"),
     arn_member="mlInputChannelArn",
     arn_segment="ml-input-channel",
-    waiters={"complete": "ml_input_channel_complete", "deleted": "ml_input_channel_data_deleted"},
+    waiters=waiters_named(
+        "ml_input_channel",
+        "complete",
+        "already_deleted",
+        "reattachable",
+        deleted="ml_input_channel_data_deleted",
+    ),
     get="GetMLInputChannel",
     list="ListMLInputChannels",
     list_key="mlInputChannelsList",
@@ -329,17 +376,22 @@ ML_INPUT_CHANNEL = JobKind(
 )
 """``CreateMLInputChannel``: runs a protected query over the collaboration's data, for training."""
 
-TRAINED_MODEL = JobKind(
+TRAINED_MODEL = ResourceKind(
     name="trained model",
     identity=(MEMBERSHIP, "trainedModelArn", "versionIdentifier"),
     optional_identity=("versionIdentifier",),
     arn_member="trainedModelArn",
     arn_segment="trained-model",
-    waiters={
-        "complete": "trained_model_complete",
-        "cancelled": "trained_model_cancelled",
-        "deleted": "trained_model_output_deleted",
-    },
+    waiters=waiters_named(
+        "trained_model",
+        "complete",
+        "cancelled",
+        "cancellable",
+        "already_deleted",
+        "reattachable",
+        "usable",
+        deleted="trained_model_output_deleted",
+    ),
     get="GetTrainedModel",
     list="ListTrainedModels",
     list_key="trainedModels",
@@ -351,14 +403,14 @@ TRAINED_MODEL = JobKind(
 )
 """``CreateTrainedModel``: trains a model (a new version of one, with incremental training)."""
 
-TRAINED_MODEL_EXPORT_JOB = JobKind(
+TRAINED_MODEL_EXPORT_JOB = ResourceKind(
     name="trained model export job",
     identity=(MEMBERSHIP, "trainedModelArn", "name", "trainedModelVersionIdentifier"),
     optional_identity=("trainedModelVersionIdentifier",),
     arn_member="trainedModelArn",
     arn_segment="trained-model",
     match_member="name",
-    waiters={"complete": "trained_model_export_job_complete"},
+    waiters=waiters_named("trained_model_export_job", "complete", "reattachable"),
     list="ListCollaborationTrainedModelExportJobs",
     list_key="collaborationTrainedModelExportJobs",
     list_request={
@@ -377,12 +429,12 @@ TRAINED_MODEL_EXPORT_JOB = JobKind(
 """``StartTrainedModelExportJob``: exports a trained model's artifacts to a member; it has no ARN
 and no Get call, so it is found by name in its collaboration's list of the model's export jobs."""
 
-AUDIENCE_MODEL = JobKind(
+AUDIENCE_MODEL = ResourceKind(
     name="audience model",
     identity=("audienceModelArn",),
     arn_member="audienceModelArn",
     arn_segment="audience-model",
-    waiters={"complete": "audience_model_complete", "deleted": "audience_model_deleted"},
+    waiters=waiters_named("audience_model", "complete", "deleted", "already_deleted", "reattachable"),
     get="GetAudienceModel",
     list="ListAudienceModels",
     list_key="audienceModels",
@@ -390,24 +442,26 @@ AUDIENCE_MODEL = JobKind(
 )
 """``CreateAudienceModel``: a lookalike model trained on a training dataset (account-scoped)."""
 
-CONFIGURED_AUDIENCE_MODEL = JobKind(
+CONFIGURED_AUDIENCE_MODEL = ResourceKind(
     name="configured audience model",
     identity=("configuredAudienceModelArn",),
     arn_member="configuredAudienceModelArn",
     arn_segment="configured-audience-model",
-    waiters={"complete": "configured_audience_model_complete"},
+    waiters=waiters_named("configured_audience_model", "complete"),
     get="GetConfiguredAudienceModel",
     list="ListConfiguredAudienceModels",
     list_key="configuredAudienceModels",
 )
 """Configuration, not a job: how an audience model is shared with a collaboration (always ``ACTIVE``)."""
 
-AUDIENCE_GENERATION_JOB = JobKind(
+AUDIENCE_GENERATION_JOB = ResourceKind(
     name="audience generation job",
     identity=("audienceGenerationJobArn",),
     arn_member="audienceGenerationJobArn",
     arn_segment="audience-generation-job",
-    waiters={"complete": "audience_generation_job_complete", "deleted": "audience_generation_job_deleted"},
+    waiters=waiters_named(
+        "audience_generation_job", "complete", "deleted", "already_deleted", "reattachable"
+    ),
     get="GetAudienceGenerationJob",
     list="ListAudienceGenerationJobs",
     list_key="audienceGenerationJobs",
@@ -415,16 +469,38 @@ AUDIENCE_GENERATION_JOB = JobKind(
 )
 """``StartAudienceGenerationJob``: expands a seed audience into a lookalike segment (account-scoped)."""
 
-AUDIENCE_EXPORT_JOB = JobKind(
+AUDIENCE_EXPORT_JOB = ResourceKind(
     name="audience export job",
     identity=("audienceGenerationJobArn", "name"),
     arn_member="audienceGenerationJobArn",
     arn_segment="audience-generation-job",
     match_member="name",
-    waiters={"complete": "audience_export_job_complete"},
+    waiters=waiters_named("audience_export_job", "complete", "reattachable"),
     list="ListAudienceExportJobs",
     list_key="audienceExportJobs",
     list_request={"audienceGenerationJobArn": "audienceGenerationJobArn"},
 )
 """``StartAudienceExportJob``: exports a segment of a chosen size; it has no ARN and no Get call,
 so it is found by name in its generation job's list of export jobs."""
+
+
+KINDS: tuple[ResourceKind, ...] = (
+    TRAINED_MODEL_INFERENCE_JOB,
+    ML_INPUT_CHANNEL,
+    TRAINED_MODEL,
+    TRAINED_MODEL_EXPORT_JOB,
+    AUDIENCE_MODEL,
+    CONFIGURED_AUDIENCE_MODEL,
+    AUDIENCE_GENERATION_JOB,
+    AUDIENCE_EXPORT_JOB,
+)
+"""Every kind this provider knows."""
+
+if not TYPE_CHECKING:  # mypy sees only the new names
+    __getattr__ = deprecated_names(
+        __name__,
+        {
+            "JobKind": "airflow_cleanroomsml.kinds.ResourceKind",
+            "InvalidJobReferenceError": "airflow_cleanroomsml.kinds.InvalidReferenceError",
+        },
+    )

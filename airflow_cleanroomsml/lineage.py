@@ -34,7 +34,7 @@ from airflow_cleanroomsml.kinds import snake_case
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-    from airflow_cleanroomsml.kinds import JobKind
+    from airflow_cleanroomsml.kinds import ResourceKind
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def s3_dataset(uri: str) -> Named:
 
 def lineage_of(
     operation: str,
-    kind: JobKind,
+    kind: ResourceKind,
     request: Mapping[str, Any],
     reference: Mapping[str, Any],
     read: Callable[..., Mapping[str, Any]],
@@ -309,7 +309,7 @@ def facets_on_complete(task: Any, task_instance: Any) -> Any:
     from airflow.providers.common.compat.openlineage.facet import Dataset
     from airflow.providers.openlineage.extractors import OperatorLineage
 
-    kind: JobKind = task.kind
+    kind: ResourceKind = task.kind
     hook = task.hook
     inputs, outputs = lineage_of(task.operation, kind, request_of(task), reference, hook.call)
     try:

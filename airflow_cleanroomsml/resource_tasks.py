@@ -3,8 +3,9 @@ What every task about one existing Clean Rooms ML resource shares (sensors, desc
 
 Its kind's identifying arguments (``trained_model_inference_job_arn``, ``membership_identifier``...)
 are templated, checked after rendering and before any call
-(:meth:`~airflow_cleanroomsml.kinds.JobKind.reference`); and when the task gives no
-``region_name``, its calls go to the region in the resource's ARN rather than the connection's.
+(:meth:`~airflow_cleanroomsml.kinds.ResourceKind.reference`); and when the task gives no
+``region_name``, its calls go to the region in the resource's ARN rather than the connection's
+(resolved explicitly, before the task's hook is made: :meth:`ResourceTaskMixin.keep_reference`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from airflow_cleanroomsml.kinds import snake_case
 from airflow_cleanroomsml.validation import InvalidArgumentError
 
 if TYPE_CHECKING:
-    from airflow_cleanroomsml.kinds import JobKind
+    from airflow_cleanroomsml.kinds import ResourceKind
 
 
 def check_region(region_name: str | None, arn_region: str | None, arn_argument: str) -> None:
@@ -35,6 +36,15 @@ def check_region(region_name: str | None, arn_region: str | None, arn_argument: 
         )
 
 
+def settle_region(task: Any, region: str | None, arn_argument: str) -> None:
+    """
+    Resolve where a task's calls go, before its hook is made: its ``region_name``, or else ``region``
+    (the ARN's); a ``region_name`` that contradicts it is refused.
+    """
+    check_region(task.region_name, region, arn_argument)
+    task.region_name = task.region_name or region
+
+
 class ResourceTaskMixin:
     """
     Mixed into an Amazon provider operator or sensor base, before it, for tasks about one resource.
@@ -43,7 +53,7 @@ class ResourceTaskMixin:
     and they are templated.
     """
 
-    kind: ClassVar[JobKind]
+    kind: ClassVar[ResourceKind]
     """The kind of resource the task is about."""
     region_name: str | None
 
@@ -77,19 +87,11 @@ class ResourceTaskMixin:
         )
 
     def keep_reference(self, reference: dict[str, Any]) -> dict[str, Any]:
-        """Keep a resource's checked reference (from the arguments, or a trigger's event) and its region."""
-        check_region(self.region_name, self.kind.locate(reference).region, snake_case(self.kind.arn_member))
+        """
+        Keep a resource's checked reference (from the arguments, or a trigger's event), and resolve
+        where calls go: ``region_name``, or else the region in the resource's ARN. Call it before
+        the hook is first used: the hook is made once, with the region resolved here.
+        """
+        settle_region(self, self.kind.locate(reference).region, snake_case(self.kind.arn_member))
         self.reference = reference
         return reference
-
-    @property
-    def _hook_parameters(self) -> dict[str, Any]:
-        parameters: dict[str, Any] = dict(super()._hook_parameters)  # type: ignore[misc]
-        if parameters.get("region_name") is None and self.reference is not None:
-            parameters["region_name"] = self.kind.locate(self.reference).region
-        return parameters
-
-    @property
-    def resolved_region(self) -> str | None:
-        """Where calls go: the task's ``region_name``, or the resource ARN's (None: the connection's)."""
-        return self._hook_parameters["region_name"]

@@ -1,35 +1,35 @@
 """
-How every wait for a Clean Rooms ML resource judges what it reads and when it gives up.
+How every wait for a Clean Rooms ML resource reads, and when it is over.
 
 One policy for the trigger, the sensors and the operators' waits in a worker:
 
-- **One judge.** :func:`judge` applies the acceptors of a waiter in ``waiters/cleanroomsml.json``
-  (through botocore's own :class:`~botocore.waiter.WaiterModel`) to a reading of a resource, a
-  description or a list summary: the waiter JSON alone says which statuses succeed, fail or wait on.
-- **One schedule.** A wait's reads are due at fixed times from its start (:class:`PollSchedule`):
-  read *k* at ``started_at + k * delay``, at most ``max_polls`` of them. Whichever process makes a
+- **One judge.** Each reading (a description, a list summary, or a read's :class:`~airflow_cleanroomsml.
+  reading.Failure`) is judged by the kind's waiter (:func:`~airflow_cleanroomsml.judging.judge`).
+- **One schedule.** A wait's reads are due at fixed times from its start (:class:`ReadSchedule`):
+  read *k* at ``started_at + k * delay``, at most ``max_reads`` of them. Whichever process makes a
   read (a worker, a rescheduled sensor, a triggerer, a triggerer after a restart) counts it
   in the same place of the same schedule, so the budget is counted in real reads, and not-found
   tolerance and timeouts come out the same in every mode.
-- **One outcome.** :class:`JobWait` turns each read into a final :class:`JobEvent` or "read again".
+- **One outcome.** :class:`ResourceWait` turns each read into a final :class:`ResourceEvent` or
+  "read again", in one step (:meth:`ResourceWait.record`).
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import math
 import time
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict, cast
 
+from airflow_cleanroomsml._lazy import deprecated_names
+from airflow_cleanroomsml.judging import judge
+from airflow_cleanroomsml.reading import NOT_FOUND, Failure
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from pathlib import Path
 
-    from botocore.waiter import AcceptorConfig
-
-    from airflow_cleanroomsml.kinds import JobKind
+    from airflow_cleanroomsml.kinds import ResourceKind
+    from airflow_cleanroomsml.reading import Answer
 
 log = logging.getLogger(__name__)
 
@@ -43,25 +43,26 @@ consistency). A wait's first reads that answer ``ResourceNotFoundException`` are
 wait's reads, whichever process made them, so it is the same in every mode.
 """
 
-Verdict = Literal["success", "failure", "retry"]
+EventStatus = Literal["success", "error", "timeout", "execution_timeout"]
 
 
-class JobEvent(TypedDict):
+class ResourceEvent(TypedDict):
     """
     How a wait ended: what a trigger fires and what a wait in a worker returns.
 
     Besides these keys, an event names the resource by its kind's identifying arguments, such as
     ``trained_model_inference_job_arn`` and ``membership_identifier``
-    (:attr:`~airflow_cleanroomsml.kinds.JobKind.arguments`).
+    (:attr:`~airflow_cleanroomsml.kinds.ResourceKind.arguments`). Events of release 0.2.0 had
+    ``job_status`` for ``resource_status`` and no ``error_message``: :func:`last_status` reads both.
     """
 
-    status: Literal["success", "error", "timeout", "execution_timeout"]
+    status: EventStatus
     """``success``: the waiter succeeded; ``error``: it failed, or the service refused to answer;
     ``timeout``: the wait's reads or time ran out first; ``execution_timeout``: the task's
     ``execution_timeout`` ran out first (the next read would have come after it)."""
     message: str
     """What happened, naming the resource, its status and ``statusDetails``, or the AWS error."""
-    job_status: str | None
+    resource_status: str | None
     """The last status read, or None if none could be read."""
     status_details: dict[str, Any] | None
     """The last ``statusDetails`` read."""
@@ -69,56 +70,18 @@ class JobEvent(TypedDict):
     """The AWS error code that ended the wait (``ResourceNotFoundException`` for a resource never
     found, or for one whose deletion the wait succeeded on), or None when the resource's status or
     the wait's bounds did. An event with an error code has no description left to read."""
+    error_message: str | None
+    """What to say of that error: the service's message, or why a resource not found is given up on."""
 
 
-@functools.cache
-def waiter_definitions(waiters_file: Path) -> dict[str, dict[str, Any]]:
-    """The waiters a botocore-format waiter file declares, by name (read once per process)."""
-    return dict(json.loads(waiters_file.read_text())["waiters"])
+def last_status(event: Mapping[str, Any]) -> str | None:
+    """The last status a wait read, from an event of this release or of 0.2.0 (``job_status``)."""
+    return cast("str | None", event.get("resource_status", event.get("job_status")))
 
 
-@functools.cache
-def _acceptors(waiters_file: Path, waiter_name: str) -> list[AcceptorConfig]:
-    from botocore.waiter import WaiterModel
-
-    model = WaiterModel({"version": 2, "waiters": waiter_definitions(waiters_file)})
-    return model.get_waiter(waiter_name).acceptors
-
-
-def judge(kind: JobKind, waiter_name: str, reading: Mapping[str, Any]) -> Verdict:
-    """
-    What a waiter decides for one reading of a resource: ``success``, ``failure`` or ``retry``.
-
-    The reading may be a description or a list summary: the waiters look only at ``status``. As in
-    botocore's waiter, a status no acceptor names means wait on.
-
-    :param kind: The resource's kind (where its waiters are declared).
-    :param waiter_name: One of ``kind.waiters``.
-    :param reading: What a read returned.
-    """
-    for acceptor in _acceptors(kind.waiters_file, waiter_name):
-        if acceptor.matcher_func(reading):
-            return cast("Verdict", acceptor.state)
-    return "retry"
-
-
-def statuses_judged(kind: JobKind, waiter_name: str, verdict: Verdict) -> tuple[str, ...]:
-    """The statuses a waiter names with ``verdict``, in the order of its acceptors."""
-    return tuple(
-        str(acceptor.expected)
-        for acceptor in _acceptors(kind.waiters_file, waiter_name)
-        if acceptor.state == verdict and acceptor.matcher == "path" and acceptor.argument == "status"
-    )
-
-
-def is_transient(response: Mapping[str, Any]) -> bool:
-    """Whether an error response that outlived botocore's own retries is worth another read."""
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    code = str(response.get("Error", {}).get("Code", ""))
-    return status == 429 or status >= 500 or "Throttl" in code
-
-
-def describe_status(kind: JobKind, label: str, status: str | None, details: Mapping[str, Any] | None) -> str:
+def describe_status(
+    kind: ResourceKind, label: str, status: str | None, details: Mapping[str, Any] | None
+) -> str:
     """One line saying where a resource stands: what it is, its status and ``statusDetails``."""
     text = f"{kind.title} {label} is {status}"
     details = details or {}
@@ -150,16 +113,16 @@ extra read; it only keeps a wait's budget from running out before its reads are 
 """
 
 
-class PollSchedule(NamedTuple):
+class ReadSchedule(NamedTuple):
     """
     How many reads a wait makes, how far apart, and the time its budget ends.
 
     The wait's first read is due at ``started_at``, the next ones ``delay`` seconds apart; at most
-    ``max_polls`` are made in all, and none after ``deadline``.
+    ``max_reads`` are made in all, and none after ``deadline``.
 
     :param started_at: Unix time the wait's first read is due.
     :param delay: Seconds between reads.
-    :param max_polls: The most reads the wait makes.
+    :param max_reads: The most reads the wait makes.
     :param deadline: Unix time the wait's budget ends, whoever is reading then.
     :param execution_deadline: Unix time the task's ``execution_timeout`` runs out, if it has one:
         no read is made at or after it, in the worker or in the triggerer (where Airflow itself
@@ -168,34 +131,34 @@ class PollSchedule(NamedTuple):
 
     started_at: float
     delay: float
-    max_polls: int
+    max_reads: int
     deadline: float
     execution_deadline: float | None = None
 
     @classmethod
     def starting_at(
-        cls, started_at: float, delay: float, max_polls: int, execution_deadline: float | None = None
-    ) -> PollSchedule:
+        cls, started_at: float, delay: float, max_reads: int, execution_deadline: float | None = None
+    ) -> ReadSchedule:
         """A schedule whose first read is due at ``started_at`` (its deadline adds the grace)."""
-        deadline = started_at + delay * max_polls + DEADLINE_GRACE_SECONDS
-        return cls(started_at, delay, max_polls, deadline, execution_deadline)
+        deadline = started_at + delay * max_reads + DEADLINE_GRACE_SECONDS
+        return cls(started_at, delay, max_reads, deadline, execution_deadline)
 
     @classmethod
     def starting_now(
-        cls, delay: float, max_polls: int, execution_deadline: float | None = None
-    ) -> PollSchedule:
+        cls, delay: float, max_reads: int, execution_deadline: float | None = None
+    ) -> ReadSchedule:
         """A schedule whose first read is due now."""
-        return cls.starting_at(time.time(), delay, max_polls, execution_deadline)
+        return cls.starting_at(time.time(), delay, max_reads, execution_deadline)
 
     @classmethod
     def from_deadline(
-        cls, deadline: float, delay: float, max_polls: int, execution_deadline: float | None = None
-    ) -> PollSchedule:
+        cls, deadline: float, delay: float, max_reads: int, execution_deadline: float | None = None
+    ) -> ReadSchedule:
         """The schedule of a wait whose budget ends at ``deadline`` (what triggers serialize)."""
         return cls(
-            min(deadline - DEADLINE_GRACE_SECONDS - delay * max_polls, time.time()),
+            min(deadline - DEADLINE_GRACE_SECONDS - delay * max_reads, time.time()),
             delay,
-            max_polls,
+            max_reads,
             deadline,
             execution_deadline,
         )
@@ -212,11 +175,11 @@ class PollSchedule(NamedTuple):
         return self.started_at + read * self.delay
 
 
-class JobWait:
+class ResourceWait:
     """
     Judge the reads of one wait for one resource, and say when it is over.
 
-    Reads are counted for real: the wait ends after ``max_polls`` of them, however long they took
+    Reads are counted for real: the wait ends after ``max_reads`` of them, however long they took
     to come, or at the deadline. A process's reads keep ``delay`` apart from its first one, which
     is made when the schedule says (the sensor's trigger reads one delay after the sensor's own
     read) or at once if that time has passed; a read due while the last one was still running is
@@ -228,18 +191,20 @@ class JobWait:
     :param reference: The resource's reference (its identity members).
     :param schedule: When reads are due, how many, and the deadline.
     :param reads_done: Reads of this wait already made elsewhere (by a worker before it deferred,
-        by earlier pokes of a rescheduled sensor). They count against ``max_polls`` and the
+        by earlier pokes of a rescheduled sensor). They count against ``max_reads`` and the
         not-found tolerance. A triggerer restart forgets the reads a trigger made, never the
         deadline, which bounds the wait however the reads were counted.
+    :param last_status: The status those reads last saw, if any.
     """
 
     def __init__(
         self,
-        kind: JobKind,
+        kind: ResourceKind,
         waiter_name: str,
         reference: Mapping[str, Any],
-        schedule: PollSchedule,
+        schedule: ReadSchedule,
         reads_done: int = 0,
+        last_status: str | None = None,
     ) -> None:
         self.kind = kind
         self.waiter_name = waiter_name
@@ -249,7 +214,7 @@ class JobWait:
         self.reads = reads_done
         self._anchor: float | None = None
         self._slot = 0
-        self.status: str | None = None
+        self.status = last_status
         self.details: dict[str, Any] | None = None
         self.ended_by: Literal["timeout", "execution_timeout"] = "timeout"
         """What ended a wait that gave up: its own bounds, or the task's ``execution_timeout``."""
@@ -269,7 +234,7 @@ class JobWait:
                 return None
             self._anchor = due
             return due
-        if self.reads >= self.schedule.max_polls:
+        if self.reads >= self.schedule.max_reads:
             self.ended_by = "timeout"
             return None
         delay = self.schedule.delay
@@ -292,24 +257,26 @@ class JobWait:
             return True
         return False
 
-    def _count_read(self) -> None:
+    def record(self, answer: Answer, asked: Callable[[], str] | None = None) -> ResourceEvent | None:
+        """
+        Record one read: what it found (a description or a list summary), or its :class:`Failure`.
+
+        :param answer: What the read answered.
+        :param asked: Says where the read went (account, region, connection), for a not-found
+            message; called only then.
+        :return: The final event when the wait is over, None to read again.
+        """
         if self._anchor is None:  # read without asking when (a sensor's poke): it starts this process's reads
             self._anchor = time.time()
         self.reads += 1
         self._slot += 1
-
-    def record(self, reading: Mapping[str, Any]) -> JobEvent | None:
-        """
-        Record one read that found the resource: its description or list summary.
-
-        :return: The final event when the wait is over, None to read again.
-        """
-        self._count_read()
-        changed = reading.get("status") != self.status
+        if isinstance(answer, Failure):
+            return self._failed(answer, asked)
+        changed = answer.get("status") != self.status
         # Only what events and messages use: whole descriptions kept by a thousand waits between
         # reads would be long-lived garbage for the collector to walk.
-        self.status, self.details = reading.get("status"), reading.get("statusDetails")
-        verdict = judge(self.kind, self.waiter_name, reading)
+        self.status, self.details = answer.get("status"), answer.get("statusDetails")
+        verdict = judge(self.kind, self.waiter_name, answer)
         if verdict == "success":
             return self.event("success", f"{self.kind.title} {self.label} is {self.status}")
         if verdict == "failure":
@@ -320,55 +287,32 @@ class JobWait:
             "%s (read %d of %d)",
             describe_status(self.kind, self.label, self.status, self.details),
             self.reads,
-            self.schedule.max_polls,
+            self.schedule.max_reads,
         )
         return self._out_of_reads()
 
-    def record_error(self, error: BaseException, asked: Callable[[], str] | None = None) -> JobEvent | None:
-        """
-        Record one read that failed: a ``ClientError`` (after botocore's retries) or a connection error.
-
-        Other exceptions are raised again: they are bugs, not the service's answer.
-
-        :param error: What the read raised.
-        :param asked: Says where the read went (account, region, connection), for a not-found
-            message; called only then.
-        :return: The final event when the wait is over, None to read again.
-        """
-        from botocore.exceptions import ClientError, HTTPClientError
-        from botocore.exceptions import ConnectionError as BotocoreConnectionError
-
-        self._count_read()
-        if isinstance(error, (BotocoreConnectionError, HTTPClientError)):
-            log.warning(
-                "Read %d of %d could not reach the service: %s", self.reads, self.schedule.max_polls, error
-            )
-            return self._out_of_reads()
-        if not isinstance(error, ClientError):
-            raise error
-        response = error.response
-        code, message = response.get("Error", {}).get("Code"), response.get("Error", {}).get("Message")
-        verdict = judge(self.kind, self.waiter_name, response)  # a waiter may name an error (gone = deleted)
+    def _failed(self, failure: Failure, asked: Callable[[], str] | None) -> ResourceEvent | None:
+        verdict = judge(self.kind, self.waiter_name, failure.response)  # a waiter may name an error
         if verdict == "success":  # the resource is gone, as the wait wanted: it has no description left
-            return self.event("success", f"{self.kind.title} {self.label} is gone ({code})", error_code=code)
-        if verdict == "failure":
-            return self.event("error", f"{code}: {message}", error_code=code)
-        if code == "ResourceNotFoundException":
+            return self.event("success", f"{self.kind.title} {self.label} is gone ({failure.code})", failure)
+        if verdict != "failure" and failure.code == NOT_FOUND:
             if self.reads > NOT_FOUND_READS_TOLERATED:
-                return self.event("error", self.not_found_message(asked() if asked else ""), error_code=code)
+                message = self.not_found_message(asked() if asked else "")
+                return self.event("error", message, failure._replace(message=message))
             log.warning(
                 "Read %d: %s %s not found; it may not be visible yet.", self.reads, self.kind.name, self.label
             )
             return self._out_of_reads()
-        if is_transient(response):
+        if verdict != "failure" and failure.transient:
             log.warning(
-                "Read %d of %d failed, will read again: %s",
+                "Read %d of %d failed, will read again: %s: %s",
                 self.reads,
-                self.schedule.max_polls,
-                response["Error"],
+                self.schedule.max_reads,
+                failure.code,
+                failure.message,
             )
             return self._out_of_reads()
-        return self.event("error", f"{code}: {message}", error_code=code)
+        return self.event("error", f"{failure.code}: {failure.message}", failure)
 
     def not_found_message(self, asked: str = "") -> str:
         """The error for a resource still not found after the reads a new one is given to appear."""
@@ -379,10 +323,10 @@ class JobWait:
             f"account and region asked{where} are the resource's."
         )
 
-    def _out_of_reads(self) -> JobEvent | None:
+    def _out_of_reads(self) -> ResourceEvent | None:
         return self.timeout_event() if self.next_read_at() is None else None
 
-    def timeout_event(self) -> JobEvent:
+    def timeout_event(self) -> ResourceEvent:
         """
         The event for a wait that ran out of reads or time with the resource still pending.
 
@@ -395,27 +339,38 @@ class JobWait:
             return self.event(
                 "execution_timeout",
                 f"The task's execution_timeout ran out while waiting for {self.kind.name} {self.label}, "
-                f"after {self.reads} polls in {elapsed:.0f}s: {seen}",
+                f"after {self.reads} reads in {elapsed:.0f}s: {seen}",
             )
         return self.event(
             "timeout",
-            f"Gave up waiting for {self.kind.name} {self.label} after {self.reads} polls in {elapsed:.0f}s: "
+            f"Gave up waiting for {self.kind.name} {self.label} after {self.reads} reads in {elapsed:.0f}s: "
             f"{seen}",
         )
 
-    def event(
-        self,
-        status: Literal["success", "error", "timeout", "execution_timeout"],
-        message: str,
-        error_code: str | None = None,
-    ) -> JobEvent:
-        """A final event: outcome, message, the resource, its last status and details."""
+    def event(self, status: EventStatus, message: str, failure: Failure | None = None) -> ResourceEvent:
+        """A final event: outcome, message, the resource, its last status and details, the error if any."""
         event = {
             "status": status,
             "message": message,
             **self.kind.arguments_of(self.reference),
-            "job_status": self.status,
+            "resource_status": self.status,
             "status_details": self.details,
-            "error_code": error_code,
+            "error_code": failure.code if failure else None,
+            "error_message": failure.message if failure else None,
         }
-        return cast("JobEvent", event)
+        return cast("ResourceEvent", event)
+
+
+if not TYPE_CHECKING:  # mypy sees only the new names
+    __getattr__ = deprecated_names(
+        __name__,
+        {
+            "JobEvent": "airflow_cleanroomsml.waiting.ResourceEvent",
+            "JobWait": "airflow_cleanroomsml.waiting.ResourceWait",
+            "PollSchedule": "airflow_cleanroomsml.waiting.ReadSchedule",
+            "judge": "airflow_cleanroomsml.judging.judge",
+            "statuses_judged": "airflow_cleanroomsml.judging.statuses_judged",
+            "waiter_definitions": "airflow_cleanroomsml.judging.waiter_definitions",
+            "Verdict": "airflow_cleanroomsml.judging.Verdict",
+        },
+    )

@@ -63,7 +63,7 @@ with DAG(
     tags=["example", "aws", "cleanroomsml"],
 ) as start_and_wait:
     # A retry of this task waits on the job its earlier try started instead of starting another
-    # (action_if_job_exists="reattach"); a job still running when the task is killed is cancelled.
+    # (action_if_exists="reattach"); a job still running when the task is killed is cancelled.
     start_job = CleanRoomsMLStartTrainedModelInferenceJobOperator(
         task_id="start_job",
         membership_identifier=MEMBERSHIP_ID,

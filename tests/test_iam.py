@@ -114,7 +114,7 @@ with DAG("policy_of_a_file", schedule=None, start_date=pendulum.datetime(2026, 1
         resource_config={{"instanceType": "ml.m5.xlarge", "instanceCount": 1}},
         output_configuration={{"members": [{{"accountId": "123456789012"}}]}},
         data_source={{"mlInputChannelArn": "{{{{ params.channel }}}}"}},
-        action_if_job_exists="start_new",
+        action_if_exists="start_new",
         cancel_on_kill=False,
     )
     CleanRoomsMLMLInputChannelSensor(
@@ -173,7 +173,7 @@ def test_literal_arns_are_named_and_run_time_values_get_their_types_pattern_with
 
 def test_arguments_that_switch_calls_off_leave_their_actions_out(found):
     actions = found.actions()
-    assert "cleanrooms-ml:ListTrainedModelInferenceJobs" not in actions, "action_if_job_exists='start_new'"
+    assert "cleanrooms-ml:ListTrainedModelInferenceJobs" not in actions, "action_if_exists='start_new'"
     assert "cleanrooms-ml:CancelTrainedModelInferenceJob" not in actions, "cancel_on_kill=False"
     assert "cleanrooms-ml:ListMLInputChannels" in actions, "a deferrable sensor's waits share List calls"
     assert "cleanrooms-ml:ListMLInputChannels" not in found.actions(essential_only=True)

@@ -8,7 +8,7 @@ import pytest
 from airflow_cleanroomsml.json_safe import to_json_safe
 from airflow_cleanroomsml.kinds import (
     TRAINED_MODEL_INFERENCE_JOB,
-    InvalidJobReferenceError,
+    InvalidReferenceError,
     parse_arn,
     snake_case,
     validate_membership_id,
@@ -72,7 +72,7 @@ def test_parse_job_arn_other_partitions(partition_region):
     ],
 )
 def test_parse_job_arn_rejects_with_field_value_and_form(bad):
-    with pytest.raises(InvalidJobReferenceError) as error:
+    with pytest.raises(InvalidReferenceError) as error:
         parse_job_arn(bad)
     message = str(error.value)
     assert "trained_model_inference_job_arn=" in message
@@ -85,9 +85,7 @@ def test_parse_job_arn_rejects_with_field_value_and_form(bad):
     ["", "abc", MEMBERSHIP_ID.upper(), MEMBERSHIP_ID[:-1], MEMBERSHIP_ID + "0", MEMBERSHIP_ID + "\n", 7],
 )
 def test_membership_id_must_be_lowercase_uuid(bad):
-    with pytest.raises(
-        InvalidJobReferenceError, match=r"membership_identifier=.*36-character lowercase UUID"
-    ):
+    with pytest.raises(InvalidReferenceError, match=r"membership_identifier=.*36-character lowercase UUID"):
         validate_membership_id(bad)
 
 
@@ -96,7 +94,7 @@ def test_a_reference_takes_membership_from_arn_and_checks_a_given_one():
     assert resolve_job_reference(JOB_ARN) == expected
     assert resolve_job_reference(JOB_ARN, MEMBERSHIP_ID) == expected
     other = "99999999-2222-4333-8444-555555555555"
-    with pytest.raises(InvalidJobReferenceError, match=f"membership_identifier='{other}' contradicts"):
+    with pytest.raises(InvalidReferenceError, match=f"membership_identifier='{other}' contradicts"):
         resolve_job_reference(JOB_ARN, other)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from airflow_cleanroomsml.kinds import snake_case
-from airflow_cleanroomsml.operators.base import RUN_TAG_KEYS, run_identity_tags
 from airflow_cleanroomsml.operators.cleanroomsml import CleanRoomsMLStartTrainedModelInferenceJobOperator
+from airflow_cleanroomsml.operators.starting import RUN_TAG_KEYS, run_identity_tags
 from airflow_cleanroomsml.validation import InvalidArgumentError, check_request
 from tests.helpers import MEMBERSHIP_ID
 

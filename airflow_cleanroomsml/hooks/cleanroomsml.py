@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import time
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
+from airflow_cleanroomsml import reading
+from airflow_cleanroomsml.judging import holds, statuses_judged, waiter_definitions
 from airflow_cleanroomsml.kinds import (
-    ARN_MEMBERSHIP,
     AUDIENCE_EXPORT_JOB,
     AUDIENCE_GENERATION_JOB,
     AUDIENCE_MODEL,
     CONFIGURED_AUDIENCE_MODEL,
+    KINDS,
     ML_INPUT_CHANNEL,
+    QUESTIONS,
     TRAINED_MODEL,
     TRAINED_MODEL_EXPORT_JOB,
     TRAINED_MODEL_INFERENCE_JOB,
@@ -22,6 +25,7 @@ from airflow_cleanroomsml.kinds import (
     snake_case,
     validate_membership_id,
 )
+from airflow_cleanroomsml.reading import Failure
 from airflow_cleanroomsml.validation import (
     InvalidArgumentError,
     check_request,
@@ -29,17 +33,20 @@ from airflow_cleanroomsml.validation import (
     require_members,
     service_model,
 )
-from airflow_cleanroomsml.waiting import JobWait, PollSchedule, judge, waiter_definitions
+from airflow_cleanroomsml.waiting import ReadSchedule, ResourceWait
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from mypy_boto3_cleanroomsml import CleanRoomsMLClient
     from mypy_boto3_cleanroomsml.type_defs import TrainedModelInferenceJobSummaryTypeDef
 
-    from airflow_cleanroomsml.kinds import JobKind
-    from airflow_cleanroomsml.waiting import JobEvent
+    from airflow_cleanroomsml.kinds import ResourceKind
+    from airflow_cleanroomsml.reading import Answer, Steps
+    from airflow_cleanroomsml.waiting import ResourceEvent
+
+T = TypeVar("T")
 
 TRAINED_MODEL_INFERENCE_JOB_COMPLETE = TRAINED_MODEL_INFERENCE_JOB.waiter("complete")
 """The custom waiter in ``waiters/cleanroomsml.json``: ACTIVE succeeds; the failure statuses fail it."""
@@ -48,36 +55,24 @@ TRAINED_MODEL_INFERENCE_JOB_CANCELLED = TRAINED_MODEL_INFERENCE_JOB.waiter("canc
 WAITERS_PATH = WAITERS_FILE
 
 
-def method_name(operation: str) -> str:
-    """The boto3 client method of an API operation: ``GetTrainedModel`` → ``get_trained_model``."""
-    from botocore import xform_name
+def raised(outcome: T | Failure, asked: Callable[[], str] | None = None) -> T:
+    """
+    An outcome of the reading engine, or its failure raised for a user (a ``ClientError``).
 
-    return xform_name(operation)
-
-
-def not_listed(kind: JobKind, label: str) -> Exception:
-    """The error for a resource its list call does not show, as the service says not found."""
-    from botocore.exceptions import ClientError
-
-    return ClientError(
-        {
-            "Error": {
-                "Code": "ResourceNotFoundException",
-                "Message": f"{kind.title} {label} is not listed.",
-            },
-            "ResponseMetadata": {"HTTPStatusCode": 404},
-        },
-        kind.list or "List",
-    )
+    :param outcome: What the steps returned.
+    :param asked: Says where the call went, for the message of a resource not found.
+    """
+    if isinstance(outcome, Failure):
+        error = outcome.exception(asked() if asked and outcome.code == reading.NOT_FOUND else None)
+        if error is not outcome.error:
+            error.__cause__ = outcome.error
+        raise error
+    return outcome
 
 
-def where_asked(error: Any, asked: str) -> Exception:
-    """A ``ClientError`` like ``error`` (same code and operation), its message saying where it asked."""
-    from botocore.exceptions import ClientError
-
-    response = {**error.response, "Error": dict(error.response.get("Error", {}))}
-    response["Error"]["Message"] = f"{response['Error'].get('Message', '')} (asked: {asked})"
-    return ClientError(response, error.operation_name)
+def sleep_until(due: float) -> None:
+    """Sleep until Unix time ``due`` (at once if it has passed)."""
+    time.sleep(max(due - time.time(), 0))
 
 
 def refresh_off_the_loop(credentials: Any) -> None:
@@ -95,13 +90,6 @@ def refresh_off_the_loop(credentials: Any) -> None:
     credentials._refresh_using = refresh_in_a_thread
 
 
-def _find(
-    kind: JobKind, summaries: list[dict[str, Any]], reference: Mapping[str, Any]
-) -> dict[str, Any] | None:
-    wanted = reference[kind.match_by]
-    return next((summary for summary in summaries if summary.get(kind.match_by) == wanted), None)
-
-
 class CleanRoomsMLHook(AwsBaseHook):
     """
     Interact with AWS Clean Rooms ML through a boto3 ``cleanroomsml`` client.
@@ -112,10 +100,13 @@ class CleanRoomsMLHook(AwsBaseHook):
     synchronous and the asynchronous client: that is how VPC endpoints and the bundled emulator
     are reached.
 
-    Every kind of resource (:mod:`airflow_cleanroomsml.kinds`) is read, listed, cancelled and waited
-    for by the same methods here, synchronous (``read``, ``list_resources``, ``cancel``, ``wait``)
-    and asynchronous (``aread``, ``alist_page``, ``acancel``, given the aiobotocore client); the
-    named methods (``get_trained_model_inference_job``...) are the API's calls for one kind.
+    Every kind of resource (:mod:`airflow_cleanroomsml.kinds`) is read, listed, cancelled, deleted
+    and waited for by the same methods here (``read``, ``describe``, ``list_resources``, ``cancel``,
+    ``delete``, ``wait``), which run the reading engine's steps (:mod:`~airflow_cleanroomsml.reading`)
+    with this hook's client, in the region of the resource's ARN; the triggerer runs the same steps
+    with its shared aiobotocore client (``aread``, ``alist_page``, ``acancel`` do it for a caller
+    of its own). The named methods (``get_trained_model_inference_job``...) are the API's calls for
+    one kind, each taking the call's members as snake_case arguments.
 
     .. seealso::
         - https://boto3.amazonaws.com/v1/documentation/api/latest/reference/services/cleanroomsml.html
@@ -158,10 +149,17 @@ class CleanRoomsMLHook(AwsBaseHook):
         """
         A botocore waiter of this package's (``waiters/cleanroomsml.json``), or of botocore's.
 
-        Only waiters that judge a Get call's answer are handed out: those of kinds without one
-        (export jobs) judge list summaries, which a botocore waiter cannot pick out of a List
-        answer; wait for those with :meth:`wait` or the kind's sensor.
+        Only waits on a Get call's answer are handed out: the export jobs' waiters judge list
+        summaries, which a botocore waiter cannot pick out of a List answer (wait for those with
+        :meth:`wait` or the kind's sensor), and the waiters that answer a question about one status
+        (``cancellable``, ``already_deleted``, ``reattachable``, ``usable``) are not waits.
         """
+        questions = {name for kind in KINDS for role, name in kind.waiters.items() if role in QUESTIONS}
+        if waiter_name in questions:
+            raise ValueError(
+                f"{waiter_name!r} answers a question about one status, it is not a wait; expected a waiter "
+                "of the roles complete, cancelled or deleted (judge a reading with judging.holds instead)."
+            )
         config = waiter_definitions(WAITERS_FILE).get(waiter_name)
         if config is not None and not config["operation"].startswith("Get"):
             raise ValueError(
@@ -212,7 +210,7 @@ class CleanRoomsMLHook(AwsBaseHook):
             )
         return self._regional[region]
 
-    def located(self, kind: JobKind, reference: Mapping[str, Any]) -> CleanRoomsMLHook:
+    def located(self, kind: ResourceKind, reference: Mapping[str, Any]) -> CleanRoomsMLHook:
         """The hook whose calls reach a resource: one for the region in its ARN (:meth:`in_region`)."""
         return self.in_region(kind.locate(reference).region)
 
@@ -249,7 +247,7 @@ class CleanRoomsMLHook(AwsBaseHook):
         that names the botocore version, not an ``AttributeError``.
         """
         require_members(operation, list(request), {member: snake_case(member) for member in request})
-        return dict(getattr(self.client, method_name(operation))(**request))
+        return dict(getattr(self.client, reading.method_name(operation))(**request))
 
     def call_api(self, operation: str, **arguments: Any) -> dict[str, Any]:
         """
@@ -271,57 +269,59 @@ class CleanRoomsMLHook(AwsBaseHook):
         check_request(operation, request, {member: snake_case(member) for member in request})
         return self.call(operation, **request)
 
-    def read(self, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
+    def run(self, steps: Steps[T]) -> T:
+        """Make the calls that steps of the reading engine (:mod:`~airflow_cleanroomsml.reading`) need."""
+        return reading.run(self.client, steps)
+
+    def read(self, kind: ResourceKind, reference: Mapping[str, Any]) -> dict[str, Any]:
         """
         Read one resource: its description, or for a kind without a Get call, its list summary.
 
         The call goes to the region in the resource's ARN (:meth:`located`).
 
         :param kind: The resource's kind.
-        :param reference: Its reference (:meth:`~airflow_cleanroomsml.kinds.JobKind.reference`).
+        :param reference: Its reference (:meth:`~airflow_cleanroomsml.kinds.ResourceKind.reference`).
         :raises botocore.exceptions.ClientError: ``ResourceNotFoundException`` when it is not found
             (or not listed).
         """
-        hook = self.located(kind, reference)
-        if kind.get is not None:
-            return hook.call(kind.get, **reference)
-        request = hook.list_request(kind, reference)
-        summary = _find(kind, hook.list_resources(kind, **request), reference)
-        if summary is None:
-            raise not_listed(kind, kind.label(reference))
-        return summary
+        return raised(self.answer(kind, reference))
 
-    def describe(self, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
+    def answer(self, kind: ResourceKind, reference: Mapping[str, Any]) -> Answer:
+        """
+        One read of a resource, as the reading engine answers it: a reading, or its :class:`Failure`
+        (the failure of a lookup its list call needs included, as in the triggerer).
+        """
+        hook = self.located(kind, reference)
+        request = hook.looked_up(kind, reference) if kind.get is None else None
+        if isinstance(request, Failure):
+            return request
+        return hook.run(reading.read(kind, reference, request))
+
+    def describe(self, kind: ResourceKind, reference: Mapping[str, Any]) -> dict[str, Any]:
         """
         Read one resource for a user (the ``get_*`` methods, describe operators).
 
         As :meth:`read`, but a resource not found fails with a message that says where it was
         looked for: the account, the region and the connection.
         """
-        from botocore.exceptions import ClientError
-
         hook = self.located(kind, reference)
-        try:
-            return hook.read(kind, reference)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-                raise
-            raise where_asked(error, hook.asked()) from None
+        return raised(hook.answer(kind, reference), hook.asked)
 
-    def list_request(self, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
+    def list_request(self, kind: ResourceKind, reference: Mapping[str, Any]) -> dict[str, Any]:
         """The list call's request for a reference, with what the kind's lookups find (cached)."""
+        return raised(self.looked_up(kind, reference))
+
+    def looked_up(self, kind: ResourceKind, reference: Mapping[str, Any]) -> dict[str, Any] | Failure:
+        """:meth:`list_request`, or the failure of a lookup it needs (a success is kept for later reads)."""
         key = (kind.name, *sorted(reference.items()))
         if key not in self._looked_up:
-            hook = self.located(kind, reference)
-            known = {**reference, ARN_MEMBERSHIP: kind.locate(reference).membership_id}
-            for lookup in kind.lookups:
-                response = hook.call(lookup.operation, **{k: known[v] for k, v in lookup.request.items()})
-                known.update({k: response[v] for k, v in lookup.take.items()})
-            self._looked_up[key] = known
-        known = self._looked_up[key]
-        return {member: known[source] for member, source in kind.list_request.items() if source in known}
+            found = self.located(kind, reference).run(reading.list_request(kind, reference))
+            if isinstance(found, Failure):
+                return found
+            self._looked_up[key] = found
+        return self._looked_up[key]
 
-    def list_resources(self, kind: JobKind, **request: Any) -> list[dict[str, Any]]:
+    def list_resources(self, kind: ResourceKind, **request: Any) -> list[dict[str, Any]]:
         """
         Every summary a kind's list call returns for ``request`` (all pages).
 
@@ -333,115 +333,101 @@ class CleanRoomsMLHook(AwsBaseHook):
         return self.paginate(kind.list, kind.list_key, **request)
 
     def paginate(self, operation: str, result_key: str, **request: Any) -> list[dict[str, Any]]:
-        """Every item under ``result_key`` of every page of a list call (botocore's paginator)."""
+        """Every item under ``result_key`` of every page of a list call."""
         require_members(operation, list(request), {member: snake_case(member) for member in request})
-        pages = self.client.get_paginator(method_name(operation)).paginate(**request)  # type: ignore[call-overload]
-        return [item for page in pages for item in page[result_key]]
+        return raised(self.run(reading.list_all(operation, result_key, request)))
 
-    def cancel(self, kind: JobKind, reference: Mapping[str, Any]) -> bool:
+    def cancel(self, kind: ResourceKind, reference: Mapping[str, Any]) -> bool:
         """
         Cancel a resource; one that has already finished, or is already being cancelled, is left as it is.
 
         :return: True if this call asked for the cancellation, False if it was past cancelling.
+        :raises botocore.exceptions.ClientError: For any other failure (a resource not found says
+            where it was looked for).
         """
-        if kind.cancel is None:
-            raise ValueError(f"{kind.title}s cannot be cancelled.")
         hook = self.located(kind, reference)
-        try:
-            hook.call(kind.cancel, **reference)
-        except hook.client.exceptions.ResourceNotFoundException as error:
-            raise where_asked(error, hook.asked()) from None
-        except hook.client.exceptions.ConflictException:
-            status = hook.read(kind, reference).get("status")
-            if not self.can_cancel(kind, status):
-                self.log.info("%s %s is %s: nothing to cancel.", kind.title, kind.label(reference), status)
-                return False
-            raise
-        self.log.info("Asked to cancel %s %s.", kind.name, kind.label(reference))
-        return True
+        asked = raised(hook.run(reading.cancel(kind, reference)), hook.asked)
+        label = kind.label(reference)
+        if asked:
+            self.log.info("Asked to cancel %s %s.", kind.name, label)
+        else:
+            self.log.info("%s %s is past cancelling: nothing to cancel.", kind.title, label)
+        return asked
 
-    def delete(self, kind: JobKind, reference: Mapping[str, Any]) -> bool:
+    def delete(self, kind: ResourceKind, reference: Mapping[str, Any]) -> bool:
         """
         Delete a resource (or its data or output, as the kind's delete call does).
 
-        One already deleted or being deleted is left as it is.
+        One already deleted, being deleted or gone is left as it is.
 
         :return: True if this call asked for the deletion, False if it was already asked for.
         """
-        from botocore.exceptions import ClientError
-
-        if kind.delete is None:
-            raise ValueError(f"{kind.title}s cannot be deleted.")
         hook = self.located(kind, reference)
-        try:
-            hook.call(kind.delete, **reference)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code")
-            if code == "ResourceNotFoundException":
-                self.log.info("%s %s is already gone.", kind.title, kind.label(reference))
-                return False
-            status = hook.read(kind, reference).get("status") if code == "ConflictException" else None
-            if status is not None and (status == "INACTIVE" or status.startswith("DELETE_")):
-                self.log.info("%s %s is %s: nothing to delete.", kind.title, kind.label(reference), status)
-                return False
-            raise
-        self.log.info("Asked to delete %s %s.", kind.name, kind.label(reference))
-        return True
+        asked = raised(hook.run(reading.delete(kind, reference)))
+        label = kind.label(reference)
+        if asked:
+            self.log.info("Asked to delete %s %s.", kind.name, label)
+        else:
+            self.log.info("%s %s is deleted, being deleted or gone: nothing to delete.", kind.title, label)
+        return asked
 
     @staticmethod
-    def can_cancel(kind: JobKind, status: str | None) -> bool:
-        """Whether a resource in ``status`` can still be cancelled: it is neither done nor being cancelled."""
-        verdict = judge(kind, kind.waiter("complete"), {"status": status})
-        return verdict == "retry" and not str(status).startswith("CANCEL_")
+    def can_cancel(kind: ResourceKind, status: str | None) -> bool:
+        """Whether a resource in ``status`` can still be cancelled (its kind's ``cancellable`` waiter)."""
+        return holds(kind, "cancellable", {"status": status})
 
     def wait(
         self,
-        kind: JobKind,
+        kind: ResourceKind,
         reference: Mapping[str, Any],
         waiter_name: str,
-        schedule: PollSchedule,
+        schedule: ReadSchedule,
         reads_done: int = 0,
-    ) -> JobEvent:
+    ) -> ResourceEvent:
         """
         Read a resource in this process until its waiter decides, or the schedule's reads or time run out.
 
-        The same policy as the trigger's (:class:`~airflow_cleanroomsml.waiting.JobWait`).
+        The same policy as the trigger's (:class:`~airflow_cleanroomsml.waiting.ResourceWait`).
 
         :param kind: The resource's kind.
         :param reference: Its reference.
         :param waiter_name: Which of the kind's waiters judges each reading.
         :param schedule: When reads are due, and how many.
         :param reads_done: Reads of this wait already made.
-        :return: The final event: ``status`` is ``success``, ``error`` or ``timeout``.
+        :return: The final event: ``status`` is ``success``, ``error``, ``timeout`` or ``execution_timeout``.
         """
-        from botocore.exceptions import ClientError, HTTPClientError
-        from botocore.exceptions import ConnectionError as BotocoreConnectionError
+        return self.wait_out(ResourceWait(kind, waiter_name, reference, schedule, reads_done))
 
+    def wait_out(self, wait: ResourceWait, pause: Callable[[float], None] | None = None) -> ResourceEvent:
+        """
+        Read until a wait ends, in this process: what every wait in a worker runs.
+
+        :param wait: The wait (its kind, resource, waiter and schedule, and the reads made so far).
+        :param pause: Called with the Unix time the next read is due, before it: sleeps until then by
+            default (a rescheduled sensor raises Airflow's reschedule instead).
+        :return: The final event: ``status`` is ``success``, ``error``, ``timeout`` or ``execution_timeout``.
+        """
         from airflow_cleanroomsml._compat import AirflowTaskTimeout
 
-        hook = self.located(kind, reference)
-        wait = JobWait(kind, waiter_name, reference, schedule, reads_done)
+        hook = self.located(wait.kind, wait.reference)
         try:
             while True:
                 due = wait.next_read_at()
                 if due is None:
                     return wait.timeout_event()
-                time.sleep(max(due - time.time(), 0))
-                try:
-                    event = wait.record(hook.read(kind, reference))
-                except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
-                    event = wait.record_error(error, hook.asked)
+                (pause or sleep_until)(due)
+                event = wait.record(hook.answer(wait.kind, wait.reference), hook.asked)
                 if event is not None:
                     return event
         except AirflowTaskTimeout:  # the task's own alarm rang during the last read its timeout allowed
             wait.ended_by = "execution_timeout"
             return wait.timeout_event()
 
-    # -- any kind, asynchronously, with a shared aiobotocore client -------------------------------
+    # -- any kind, asynchronously, with an aiobotocore client (the same engine) -----------------------
 
     @staticmethod
     async def aread(
-        client: Any, kind: JobKind, reference: Mapping[str, Any], list_request: Mapping[str, Any]
+        client: Any, kind: ResourceKind, reference: Mapping[str, Any], list_request: Mapping[str, Any]
     ) -> dict[str, Any]:
         """
         Read one resource with an aiobotocore client: its description, or its list summary.
@@ -452,66 +438,35 @@ class CleanRoomsMLHook(AwsBaseHook):
         :param list_request: Its list call's request (from :meth:`alist_request`), for a kind
             without a Get call.
         """
-        if kind.get is not None:
-            return dict(await getattr(client, method_name(kind.get))(**reference))
-        token = None
-        while True:
-            page = await CleanRoomsMLHook.alist_page(client, kind, list_request, token)
-            summary = _find(kind, page.get(kind.list_key or "", []), reference)
-            if summary is not None:
-                return summary
-            token = page.get("nextToken")
-            if not token:
-                raise not_listed(kind, kind.label(reference))
+        return raised(await reading.arun(client, reading.read(kind, reference, list_request)))
 
     @staticmethod
-    async def alist_request(client: Any, kind: JobKind, reference: Mapping[str, Any]) -> dict[str, Any]:
+    async def alist_request(client: Any, kind: ResourceKind, reference: Mapping[str, Any]) -> dict[str, Any]:
         """The list call's request for a reference, with what the kind's lookups find."""
-        known = {**reference, ARN_MEMBERSHIP: kind.locate(reference).membership_id}
-        for lookup in kind.lookups:
-            response = await getattr(client, method_name(lookup.operation))(
-                **{k: known[v] for k, v in lookup.request.items()}
-            )
-            known.update({k: response[v] for k, v in lookup.take.items()})
-        return {member: known[source] for member, source in kind.list_request.items() if source in known}
+        return raised(await reading.arun(client, reading.list_request(kind, reference)))
 
     @staticmethod
     async def alist_page(
-        client: Any, kind: JobKind, request: Mapping[str, Any], token: str | None = None, page_size: int = 100
+        client: Any,
+        kind: ResourceKind,
+        request: Mapping[str, Any],
+        token: str | None = None,
+        page_size: int = reading.PAGE_SIZE,
     ) -> dict[str, Any]:
         """One page of a kind's list call (``page_size`` summaries at most; 100 is the API's maximum)."""
-        if kind.list is None:
-            raise ValueError(f"{kind.title}s cannot be listed.")
-        return dict(
-            await getattr(client, method_name(kind.list))(
-                **request, maxResults=page_size, **({"nextToken": token} if token else {})
-            )
-        )
+        return raised(await reading.arun(client, reading.list_page(kind, request, token, page_size)))
 
     @staticmethod
-    async def acancel(client: Any, kind: JobKind, reference: Mapping[str, Any]) -> bool:
+    async def acancel(client: Any, kind: ResourceKind, reference: Mapping[str, Any]) -> bool:
         """
         Cancel a resource with an aiobotocore client; one past cancelling is left as it is.
 
-        As :meth:`cancel`: a ``ConflictException`` for a resource that could still be cancelled is raised.
+        As :meth:`cancel` (the same steps): a conflict over a resource that could still be cancelled
+        is raised.
 
         :return: True if this call asked for the cancellation, False if it was past cancelling.
         """
-        from botocore.exceptions import ClientError
-
-        if kind.cancel is None:
-            raise ValueError(f"{kind.title}s cannot be cancelled.")
-        try:
-            await getattr(client, method_name(kind.cancel))(**reference)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConflictException":
-                raise
-            list_request = {} if kind.get else await CleanRoomsMLHook.alist_request(client, kind, reference)
-            status = (await CleanRoomsMLHook.aread(client, kind, reference, list_request)).get("status")
-            if CleanRoomsMLHook.can_cancel(kind, status):
-                raise
-            return False
-        return True
+        return raised(await reading.arun(client, reading.cancel(kind, reference)))
 
     # -- ML input channels -----------------------------------------------------------------------
 
@@ -613,7 +568,9 @@ class CleanRoomsMLHook(AwsBaseHook):
 
     def latest_active_trained_model(self, membership_identifier: str, name: str) -> dict[str, Any]:
         """
-        The newest ``ACTIVE`` version of the membership's trained model called ``name``.
+        The newest usable (``ACTIVE``) version of the membership's trained model called ``name``.
+
+        Usable is what the trained model's ``usable`` waiter says.
 
         Versions are listed with ``ListTrainedModelVersions`` where botocore has it (1.39.1), and
         the models themselves otherwise.
@@ -622,20 +579,24 @@ class CleanRoomsMLHook(AwsBaseHook):
             versions), ``name``, ``status``, ``createTime``...
         :raises ValueError: When no trained model of that name is ``ACTIVE``.
         """
+        usable = statuses_judged(TRAINED_MODEL, TRAINED_MODEL.waiter("usable"), "success")
         named = [
             model for model in self.list_trained_models(membership_identifier) if model.get("name") == name
         ]
-        candidates = [model for model in named if model.get("status") == "ACTIVE"]
+        candidates = [model for model in named if holds(TRAINED_MODEL, "usable", model)]
         if has_operation("ListTrainedModelVersions"):
+            status = usable[0] if len(usable) == 1 else None  # the list call filters by one status
             candidates = [
                 version
                 for arn in dict.fromkeys(model["trainedModelArn"] for model in named)
-                for version in self.list_trained_model_versions(arn, membership_identifier, status="ACTIVE")
+                for version in self.list_trained_model_versions(arn, membership_identifier, status=status)
+                if holds(TRAINED_MODEL, "usable", version)
             ]
         if not candidates:
             raise ValueError(
-                f"No trained model named {name!r} is ACTIVE in membership {membership_identifier} "
-                f"({len(named)} of that name in other statuses; asked: {self.asked()})."
+                f"No trained model named {name!r} is {' or '.join(usable)} in membership "
+                f"{membership_identifier} ({len(named)} of that name in other statuses; "
+                f"asked: {self.asked()})."
             )
         return max(candidates, key=lambda model: model["createTime"])
 
@@ -823,15 +784,15 @@ class CleanRoomsMLHook(AwsBaseHook):
         waiter_delay: float = 30,
         waiter_max_attempts: int = 120,
         deadline: float | None = None,
-    ) -> JobEvent:
+    ) -> ResourceEvent:
         """
-        Poll a job in this process until the waiter decides, or attempts or time run out.
+        Read a job in this process until the waiter decides, or the reads or time run out.
 
         :param trained_model_inference_job_arn: The job's ARN.
-        :param waiter_name: Which custom waiter judges each poll.
-        :param waiter_delay: Seconds between polls.
-        :param waiter_max_attempts: The most polls to make.
-        :param deadline: Unix time after which no poll is made
+        :param waiter_name: Which custom waiter judges each read.
+        :param waiter_delay: Seconds between reads.
+        :param waiter_max_attempts: The most reads to make.
+        :param deadline: Unix time after which no read is made
             (default: ``waiter_delay * waiter_max_attempts`` seconds from now).
         :return: The final event: ``status`` is ``success``, ``error`` or ``timeout``.
         """
@@ -839,7 +800,7 @@ class CleanRoomsMLHook(AwsBaseHook):
             trained_model_inference_job_arn=trained_model_inference_job_arn
         )
         if deadline is None:
-            schedule = PollSchedule.starting_now(waiter_delay, waiter_max_attempts)
+            schedule = ReadSchedule.starting_now(waiter_delay, waiter_max_attempts)
         else:
-            schedule = PollSchedule.from_deadline(deadline, waiter_delay, waiter_max_attempts)
+            schedule = ReadSchedule.from_deadline(deadline, waiter_delay, waiter_max_attempts)
         return self.wait(TRAINED_MODEL_INFERENCE_JOB, reference, waiter_name, schedule)

@@ -33,27 +33,25 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook, not_listed
-from airflow_cleanroomsml.waiting import is_transient
+from airflow_cleanroomsml import reading
+from airflow_cleanroomsml.reading import Failure
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from airflow_cleanroomsml.kinds import JobKind
+    from airflow_cleanroomsml.kinds import ResourceKind
 
 log = logging.getLogger(__name__)
 
 SWEEP_MIN_READS = 3
 """Fewer coinciding reads than this, of a kind with a Get call, are left to Get."""
-PAGE_SIZE = 100
-"""Summaries per list call: the API's maximum."""
 MAX_GATHER_SECONDS = 0.5
 """The longest a read waits for others to join its sweep."""
 DELIVERY_CHUNK = 20
 """Reads woken per event-loop iteration when a sweep delivers: wakes a thousand without a stall."""
 
-Reading: TypeAlias = dict[str, Any] | BaseException | None
-"""A resource's listed ``status`` (and ``statusDetails``), the sweep's transient error, or None: Get it."""
+Reading: TypeAlias = dict[str, Any] | Failure | None
+"""A resource's listed ``status`` (and ``statusDetails``), the sweep's transient failure, or None: Get it."""
 _Reads: TypeAlias = "dict[Any, list[asyncio.Future[Reading]]]"
 
 
@@ -71,7 +69,7 @@ class ListSweep:
     :param list_request: The list call's request (the membership, a parent resource...).
     """
 
-    def __init__(self, client: Any, kind: JobKind, list_request: Mapping[str, Any]) -> None:
+    def __init__(self, client: Any, kind: ResourceKind, list_request: Mapping[str, Any]) -> None:
         self._client = client
         self._kind = kind
         self._request = dict(list_request)
@@ -86,8 +84,8 @@ class ListSweep:
         :param match: The resource's ``match_by`` value (its ARN, or its name).
         :param gather_seconds: How long a sweep this read opens waits for other reads to join it.
         :return: The resource's listed ``status`` (and ``statusDetails`` where summaries carry them);
-            the sweep's transient error (count it as a failed read); or None when the sweep did not
-            answer for this resource (read it on its own).
+            the sweep's transient :class:`~airflow_cleanroomsml.reading.Failure` (count it as a
+            failed read); or None when the sweep did not answer for this resource (read it on its own).
         """
         if self.list_denied:
             return None
@@ -132,42 +130,24 @@ class ListSweep:
             _answer(reads.items(), readings)
 
     async def _sweep(self, wanted: set[Any]) -> dict[Any, Reading]:
-        from botocore.exceptions import ClientError, HTTPClientError
-        from botocore.exceptions import ConnectionError as BotocoreConnectionError
-
         kind, found = self._kind, dict[Any, Reading]()
         pages, token = 0, None
-        try:
-            while True:
-                response = await CleanRoomsMLHook.alist_page(
-                    self._client, kind, self._request, token, PAGE_SIZE
-                )
-                pages += 1
-                for summary in response.get(kind.list_key or "", []):
-                    match = summary.get(kind.match_by)
-                    if match in wanted:  # only what the waits judge: see JobWait.record
-                        found[match] = {
-                            "status": summary.get("status"),
-                            "statusDetails": summary.get("statusDetails"),
-                        }
-                token = response.get("nextToken")
-                # Another page only while it could still be cheaper than the Gets of those missing.
-                if not token or len(found) == len(wanted) or (kind.get and pages >= len(wanted) - len(found)):
-                    break
-        except (BotocoreConnectionError, HTTPClientError) as error:
-            return dict.fromkeys(wanted, error)
-        except ClientError as error:
-            if is_transient(error.response):
-                return dict.fromkeys(wanted, error)
-            if error.response.get("Error", {}).get("Code") == "AccessDeniedException":
-                self.list_denied = True
-            log.warning(
-                "Listing %ss %s failed (%s); reading each on its own instead.",
-                kind.name,
-                self._request,
-                error,
-            )
-            return found
+        while True:
+            page = await reading.arun(self._client, reading.list_page(kind, self._request, token))
+            if isinstance(page, Failure):
+                return self._failed(page, wanted, found)
+            pages += 1
+            for summary in page.get(kind.list_key or "", []):
+                match = summary.get(kind.match_by)
+                if match in wanted:  # only what the waits judge: see ResourceWait.record
+                    found[match] = {
+                        "status": summary.get("status"),
+                        "statusDetails": summary.get("statusDetails"),
+                    }
+            token = page.get("nextToken")
+            # Another page only while it could still be cheaper than the Gets of those missing.
+            if not token or len(found) == len(wanted) or (kind.get and pages >= len(wanted) - len(found)):
+                break
         log.debug(
             "Swept %ss %s in %d page(s): %d of %d listed.",
             kind.name,
@@ -178,7 +158,22 @@ class ListSweep:
         )
         if kind.get is None and not token:  # every page read: what is missing is not there (yet)
             for match in wanted - set(found):
-                found[match] = not_listed(kind, f"{match!r} ({self._request})")
+                found[match] = Failure.not_listed(kind, f"{match!r} ({self._request})")
+        return found
+
+    def _failed(self, failure: Failure, wanted: set[Any], found: dict[Any, Reading]) -> dict[Any, Reading]:
+        """A list call that failed: transiently, every read in the sweep failed; else each reads alone."""
+        if failure.transient:
+            return dict.fromkeys(wanted, failure)
+        if failure.code == "AccessDeniedException":
+            self.list_denied = True
+        log.warning(
+            "Listing %ss %s failed (%s: %s); reading each on its own instead.",
+            self._kind.name,
+            self._request,
+            failure.code,
+            failure.message,
+        )
         return found
 
 

@@ -8,22 +8,12 @@ from airflow_cleanroomsml.kinds import AUDIENCE_EXPORT_JOB, AUDIENCE_GENERATION_
 from airflow_cleanroomsml.operators.base import (
     CleanRoomsMLDeleteOperator,
     CleanRoomsMLDescribeOperator,
-    CleanRoomsMLStartOperator,
 )
+from airflow_cleanroomsml.operators.starting import CleanRoomsMLStartOperator
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
-
-_TRIGGERS = "airflow_cleanroomsml.triggers.cleanroomsml"
-_AUDIENCE_MODEL_TRIGGERS = {
-    "complete": f"{_TRIGGERS}.CleanRoomsMLAudienceModelCompleteTrigger",
-    "deleted": f"{_TRIGGERS}.CleanRoomsMLAudienceModelDeletedTrigger",
-}
-_AUDIENCE_GENERATION_JOB_TRIGGERS = {
-    "complete": f"{_TRIGGERS}.CleanRoomsMLAudienceGenerationJobCompleteTrigger",
-    "deleted": f"{_TRIGGERS}.CleanRoomsMLAudienceGenerationJobDeletedTrigger",
-}
 
 
 class CleanRoomsMLCreateAudienceModelOperator(CleanRoomsMLStartOperator):
@@ -35,7 +25,7 @@ class CleanRoomsMLCreateAudienceModelOperator(CleanRoomsMLStartOperator):
     ``return_value``; when the operator waits, the final description is pushed under
     ``audience_model`` and the events of the task's ``outlets`` carry ``audience_model_arn``. A
     retry never trains a second model: models are tagged with the task instance that created them
-    and a retry waits on its earlier try's (``action_if_job_exists``). Audience models are
+    and a retry waits on its earlier try's (``action_if_exists``). Audience models are
     account-scoped: no membership. Training "can take up to 24 hours".
 
     :param name: The model's name. (templated)
@@ -47,7 +37,7 @@ class CleanRoomsMLCreateAudienceModelOperator(CleanRoomsMLStartOperator):
     :param kms_key_arn: KMS key for the model. (templated)
     :param tags: Tags; the ``airflow:*`` keys are reserved. (templated)
     :param description: At most 255 characters. (templated)
-    :param action_if_job_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
+    :param action_if_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
     :param wait_for_completion: Wait until ``ACTIVE``; fail if it fails. (default: True)
     :param waiter_delay: Seconds between reads. (default: 300)
     :param waiter_max_attempts: The most reads. (default: 432, a day and a half)
@@ -60,20 +50,8 @@ class CleanRoomsMLCreateAudienceModelOperator(CleanRoomsMLStartOperator):
     """
 
     kind = AUDIENCE_MODEL
-    triggers = _AUDIENCE_MODEL_TRIGGERS
     operation = "CreateAudienceModel"
-    request_members = (
-        "name",
-        "trainingDatasetArn",
-        "trainingDataStartTime",
-        "trainingDataEndTime",
-        "kmsKeyArn",
-        "tags",
-        "description",
-    )
-    reattach_list_request = {}  # ListAudienceModels takes no filter: name and tags tell them apart
     region_member = "trainingDatasetArn"
-    template_fields_renderers = {"tags": "json"}
 
     def __init__(
         self,
@@ -139,7 +117,6 @@ class CleanRoomsMLDeleteAudienceModelOperator(CleanRoomsMLDeleteOperator):
     """
 
     kind = AUDIENCE_MODEL
-    triggers = _AUDIENCE_MODEL_TRIGGERS
 
     def __init__(self, *, audience_model_arn: str, **kwargs: Any) -> None:
         super().__init__(audience_model_arn=audience_model_arn, **kwargs)
@@ -164,7 +141,7 @@ class CleanRoomsMLStartAudienceGenerationJobOperator(CleanRoomsMLStartOperator):
     :param collaboration_id: The collaboration of a seed query. (templated)
     :param description: At most 255 characters. (templated)
     :param tags: Tags; the ``airflow:*`` keys are reserved. (templated)
-    :param action_if_job_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
+    :param action_if_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
     :param wait_for_completion: Wait until ``ACTIVE``; fail if it fails. (default: True)
     :param waiter_delay: Seconds between reads. (default: 60)
     :param waiter_max_attempts: The most reads. (default: 720)
@@ -177,20 +154,8 @@ class CleanRoomsMLStartAudienceGenerationJobOperator(CleanRoomsMLStartOperator):
     """
 
     kind = AUDIENCE_GENERATION_JOB
-    triggers = _AUDIENCE_GENERATION_JOB_TRIGGERS
     operation = "StartAudienceGenerationJob"
-    request_members = (
-        "name",
-        "configuredAudienceModelArn",
-        "seedAudience",
-        "includeSeedInOutput",
-        "collaborationId",
-        "description",
-        "tags",
-    )
-    reattach_list_request = {"configuredAudienceModelArn": "configuredAudienceModelArn"}
     region_member = "configuredAudienceModelArn"
-    template_fields_renderers = {"seed_audience": "json", "tags": "json"}
 
     def __init__(
         self,
@@ -260,7 +225,6 @@ class CleanRoomsMLDeleteAudienceGenerationJobOperator(CleanRoomsMLDeleteOperator
     """
 
     kind = AUDIENCE_GENERATION_JOB
-    triggers = _AUDIENCE_GENERATION_JOB_TRIGGERS
 
     def __init__(self, *, audience_generation_job_arn: str, **kwargs: Any) -> None:
         super().__init__(audience_generation_job_arn=audience_generation_job_arn, **kwargs)
@@ -280,7 +244,7 @@ class CleanRoomsMLStartAudienceExportJobOperator(CleanRoomsMLStartOperator):
         calls go to its region when ``region_name`` is not given. (templated)
     :param audience_size: ``{"type": "ABSOLUTE" | "PERCENTAGE", "value": ...}``. (templated)
     :param description: At most 255 characters. (templated)
-    :param action_if_job_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
+    :param action_if_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
     :param wait_for_completion: Wait until ``ACTIVE``; fail on ``CREATE_FAILED``. (default: True)
     :param waiter_delay: Seconds between reads. (default: 60)
     :param waiter_max_attempts: The most reads. (default: 720)
@@ -292,11 +256,8 @@ class CleanRoomsMLStartAudienceExportJobOperator(CleanRoomsMLStartOperator):
     """
 
     kind = AUDIENCE_EXPORT_JOB
-    triggers = {"complete": f"{_TRIGGERS}.CleanRoomsMLAudienceExportJobCompleteTrigger"}
     operation = "StartAudienceExportJob"
-    request_members = ("name", "audienceGenerationJobArn", "audienceSize", "description")
     region_member = "audienceGenerationJobArn"
-    template_fields_renderers = {"audience_size": "json"}
 
     def __init__(
         self,

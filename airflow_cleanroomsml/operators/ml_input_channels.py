@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_cleanroomsml.kinds import MEMBERSHIP, ML_INPUT_CHANNEL
+from airflow_cleanroomsml.kinds import ML_INPUT_CHANNEL
 from airflow_cleanroomsml.operators.base import (
     CleanRoomsMLDeleteOperator,
     CleanRoomsMLDescribeOperator,
-    CleanRoomsMLStartOperator,
 )
+from airflow_cleanroomsml.operators.starting import CleanRoomsMLStartOperator
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-_TRIGGERS = "airflow_cleanroomsml.triggers.cleanroomsml"
-_ML_INPUT_CHANNEL_TRIGGERS = {
-    "complete": f"{_TRIGGERS}.CleanRoomsMLMLInputChannelCompleteTrigger",
-    "deleted": f"{_TRIGGERS}.CleanRoomsMLMLInputChannelDataDeletedTrigger",
-}
 
 
 class CleanRoomsMLCreateMLInputChannelOperator(CleanRoomsMLStartOperator):
@@ -30,7 +24,7 @@ class CleanRoomsMLCreateMLInputChannelOperator(CleanRoomsMLStartOperator):
     ``return_value``; when the operator waits, the final description is also pushed under the XCom
     key ``ml_input_channel``. A retry never creates a second channel: channels are tagged with the
     task instance that created them, and a retry waits on the one its earlier try created
-    (``action_if_job_exists``, as for inference jobs). A channel cannot be cancelled.
+    (``action_if_exists``, as for inference jobs). A channel cannot be cancelled.
 
     :param membership_identifier: The membership to create it in. (templated)
     :param name: The channel's name. (templated)
@@ -43,7 +37,7 @@ class CleanRoomsMLCreateMLInputChannelOperator(CleanRoomsMLStartOperator):
     :param kms_key_arn: KMS key for the channel's data. (templated)
     :param tags: Tags; the ``airflow:*`` keys are reserved. (templated)
     :param payer_configuration: Who pays for the query (needs a botocore that knows it). (templated)
-    :param action_if_job_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
+    :param action_if_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
     :param wait_for_completion: Wait until the channel is ``ACTIVE``; fail if it fails. (default: True)
     :param waiter_delay: Seconds between reads. (default: 60)
     :param waiter_max_attempts: The most reads. (default: 720)
@@ -56,21 +50,7 @@ class CleanRoomsMLCreateMLInputChannelOperator(CleanRoomsMLStartOperator):
     """
 
     kind = ML_INPUT_CHANNEL
-    triggers = _ML_INPUT_CHANNEL_TRIGGERS
     operation = "CreateMLInputChannel"
-    request_members = (
-        MEMBERSHIP,
-        "name",
-        "configuredModelAlgorithmAssociations",
-        "inputChannel",
-        "retentionInDays",
-        "description",
-        "kmsKeyArn",
-        "tags",
-        "payerConfiguration",
-    )
-    reattach_list_request = {MEMBERSHIP: MEMBERSHIP}
-    template_fields_renderers = {"input_channel": "json", "tags": "json", "payer_configuration": "json"}
 
     def __init__(
         self,
@@ -148,7 +128,6 @@ class CleanRoomsMLDeleteMLInputChannelDataOperator(CleanRoomsMLDeleteOperator):
     """
 
     kind = ML_INPUT_CHANNEL
-    triggers = _ML_INPUT_CHANNEL_TRIGGERS
 
     def __init__(
         self, *, ml_input_channel_arn: str, membership_identifier: str | None = None, **kwargs: Any

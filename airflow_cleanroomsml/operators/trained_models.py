@@ -10,7 +10,6 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 from airflow_cleanroomsml.json_safe import to_json_safe
 from airflow_cleanroomsml.kinds import (
-    MEMBERSHIP,
     TRAINED_MODEL,
     TRAINED_MODEL_EXPORT_JOB,
     validate_membership_id,
@@ -19,21 +18,14 @@ from airflow_cleanroomsml.operators.base import (
     CleanRoomsMLCancelOperator,
     CleanRoomsMLDeleteOperator,
     CleanRoomsMLDescribeOperator,
-    CleanRoomsMLStartOperator,
 )
+from airflow_cleanroomsml.operators.starting import CleanRoomsMLStartOperator
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
     from typing import Literal
 
     from airflow.sdk import Context
-
-_TRIGGERS = "airflow_cleanroomsml.triggers.cleanroomsml"
-_TRAINED_MODEL_TRIGGERS = {
-    "complete": f"{_TRIGGERS}.CleanRoomsMLTrainedModelCompleteTrigger",
-    "cancelled": f"{_TRIGGERS}.CleanRoomsMLTrainedModelCancelledTrigger",
-    "deleted": f"{_TRIGGERS}.CleanRoomsMLTrainedModelOutputDeletedTrigger",
-}
 
 
 class CleanRoomsMLCreateTrainedModelOperator(CleanRoomsMLStartOperator):
@@ -49,7 +41,7 @@ class CleanRoomsMLCreateTrainedModelOperator(CleanRoomsMLStartOperator):
     2) carry ``trained_model_arn`` and ``version_identifier`` in their ``extra``.
 
     A retry never starts a second training: models are tagged with the task instance that created
-    them, and a retry waits on the one its earlier try created (``action_if_job_exists``). The
+    them, and a retry waits on the one its earlier try created (``action_if_exists``). The
     values of ``environment`` and ``hyperparameters`` keys Airflow deems sensitive (and the keys
     in ``mask_environment_keys``) are masked; both are left out of XCom by default.
 
@@ -74,7 +66,7 @@ class CleanRoomsMLCreateTrainedModelOperator(CleanRoomsMLStartOperator):
         ones Airflow deems sensitive; ``"*"`` masks every value. (default: none)
     :param exclude_from_xcom: Description fields left out of XCom.
         (default: ``("environment", "hyperparameters")``)
-    :param action_if_job_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
+    :param action_if_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
     :param wait_for_completion: Wait until the model is ``ACTIVE``; fail if it fails. (default: True)
     :param waiter_delay: Seconds between reads. (default: 300: training runs for hours)
     :param waiter_max_attempts: The most reads. (default: 864, three days)
@@ -89,35 +81,8 @@ class CleanRoomsMLCreateTrainedModelOperator(CleanRoomsMLStartOperator):
     """
 
     kind = TRAINED_MODEL
-    triggers = _TRAINED_MODEL_TRIGGERS
     operation = "CreateTrainedModel"
-    request_members = (
-        MEMBERSHIP,
-        "name",
-        "configuredModelAlgorithmAssociationArn",
-        "resourceConfig",
-        "dataChannels",
-        "hyperparameters",
-        "environment",
-        "stoppingCondition",
-        "incrementalTrainingDataChannels",
-        "trainingInputMode",
-        "description",
-        "kmsKeyArn",
-        "tags",
-        "mlModelTrainingPayerAccountId",
-    )
-    reattach_list_request = {MEMBERSHIP: MEMBERSHIP}
     region_member = "configuredModelAlgorithmAssociationArn"
-    template_fields_renderers = {
-        "resource_config": "json",
-        "data_channels": "json",
-        "hyperparameters": "json",
-        "environment": "json",
-        "stopping_condition": "json",
-        "incremental_training_data_channels": "json",
-        "tags": "json",
-    }
 
     def __init__(
         self,
@@ -220,7 +185,6 @@ class CleanRoomsMLCancelTrainedModelOperator(CleanRoomsMLCancelOperator):
     """
 
     kind = TRAINED_MODEL
-    triggers = _TRAINED_MODEL_TRIGGERS
 
     def __init__(
         self,
@@ -256,7 +220,6 @@ class CleanRoomsMLDeleteTrainedModelOutputOperator(CleanRoomsMLDeleteOperator):
     """
 
     kind = TRAINED_MODEL
-    triggers = _TRAINED_MODEL_TRIGGERS
 
     def __init__(
         self,
@@ -307,7 +270,8 @@ class CleanRoomsMLGetLatestTrainedModelOperator(AwsBaseOperator[CleanRoomsMLHook
         latest = self.hook.latest_active_trained_model(self.membership_identifier, self.name)
         latest.setdefault("versionIdentifier", None)  # botocore < 1.39.1 knows no versions
         self.log.info(
-            "The newest ACTIVE version of trained model %r: %s (version %s)",
+            "The newest %s version of trained model %r: %s (version %s)",
+            latest.get("status"),
             self.name,
             latest.get("trainedModelArn"),
             latest.get("versionIdentifier"),
@@ -332,7 +296,7 @@ class CleanRoomsMLStartTrainedModelExportJobOperator(CleanRoomsMLStartOperator):
     :param output_configuration: ``{"members": [{"accountId": ...}]}``. (templated)
     :param trained_model_version_identifier: The version to export (botocore 1.39.1). (templated)
     :param description: At most 255 characters. (templated)
-    :param action_if_job_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
+    :param action_if_exists: ``reattach``, ``fail`` or ``start_new``. (default: ``reattach``)
     :param wait_for_completion: Wait until ``ACTIVE``; fail on ``CREATE_FAILED``. (default: True)
     :param waiter_delay: Seconds between reads. (default: 60)
     :param waiter_max_attempts: The most reads. (default: 720)
@@ -344,18 +308,8 @@ class CleanRoomsMLStartTrainedModelExportJobOperator(CleanRoomsMLStartOperator):
     """
 
     kind = TRAINED_MODEL_EXPORT_JOB
-    triggers = {"complete": f"{_TRIGGERS}.CleanRoomsMLTrainedModelExportJobCompleteTrigger"}
     operation = "StartTrainedModelExportJob"
-    request_members = (
-        MEMBERSHIP,
-        "name",
-        "trainedModelArn",
-        "outputConfiguration",
-        "trainedModelVersionIdentifier",
-        "description",
-    )
     region_member = "trainedModelArn"
-    template_fields_renderers = {"output_configuration": "json"}
 
     def __init__(
         self,

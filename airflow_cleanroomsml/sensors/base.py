@@ -1,7 +1,7 @@
 """
 The sensor every kind's sensor is: the same answer for the same situation in every mode.
 
-A wait's reads follow one schedule (:class:`~airflow_cleanroomsml.waiting.PollSchedule`): the first
+A wait's reads follow one schedule (:class:`~airflow_cleanroomsml.waiting.ReadSchedule`): the first
 at once, then one every ``poke_interval`` seconds, the last at or after ``timeout``, whether the
 sensor pokes in its worker, is rescheduled between reads, or defers to the triggerer; and every
 read is judged by the kind's waiter. How the wait ends is decided once, in :meth:`conclude`, for
@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 import time
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from airflow.providers.amazon.aws.sensors.base_aws import AwsBaseSensor
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
@@ -51,28 +51,23 @@ from airflow_cleanroomsml._compat import (
     AirflowSkipException,
     AirflowTaskTimeout,
     default_deferrable,
-    import_string,
     reschedule_count,
 )
+from airflow_cleanroomsml._lazy import deprecated_names
 from airflow_cleanroomsml.arguments import check_seconds
-from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
+from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook, sleep_until
+from airflow_cleanroomsml.judging import judge, statuses_judged
 from airflow_cleanroomsml.resource_tasks import ResourceTaskMixin
 from airflow_cleanroomsml.validation import InvalidArgumentError
-from airflow_cleanroomsml.waiting import JobWait, PollSchedule, execution_deadline, judge, statuses_judged
+from airflow_cleanroomsml.waiting import ReadSchedule, ResourceWait, execution_deadline, last_status
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from airflow.sdk import Context
 
-    from airflow_cleanroomsml.waiting import JobEvent, Verdict
-
-
-def service_error(code: str, message: str, operation: str) -> Exception:
-    """An AWS error as botocore raises it: ``ClientError`` with its code and message."""
-    from botocore.exceptions import ClientError
-
-    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+    from airflow_cleanroomsml.judging import Verdict
+    from airflow_cleanroomsml.waiting import ResourceEvent
 
 
 class _StatusesJudged:
@@ -81,15 +76,16 @@ class _StatusesJudged:
     def __init__(self, verdict: Verdict) -> None:
         self.verdict = verdict
 
-    def __get__(self, instance: object, owner: type[CleanRoomsMLJobSensor]) -> tuple[str, ...]:
+    def __get__(self, instance: object, owner: type[CleanRoomsMLResourceSensor]) -> tuple[str, ...]:
         return statuses_judged(owner.kind, owner.kind.waiter("complete"), self.verdict)
 
 
-class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
+class CleanRoomsMLResourceSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
     """
     Wait until a Clean Rooms ML resource is ready (its kind's ``complete`` waiter succeeds); fail if it fails.
 
-    A kind's sensor sets :attr:`kind` and :attr:`trigger` (the classpath of its trigger) and passes
+    A kind's sensor sets :attr:`kind` (it defers to the kind's ``complete`` trigger,
+    :func:`~airflow_cleanroomsml.triggers.base.trigger_for`) and passes
     the kind's identifying arguments to this constructor. See the module's table for how each
     situation ends, in every mode.
 
@@ -117,8 +113,6 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
     """
 
     aws_hook_class = CleanRoomsMLHook
-    trigger: ClassVar[str]
-    """Import path of the kind's trigger class (imported only when the sensor defers)."""
     ui_color = "#66c3ff"
 
     template_fields: Sequence[str] = aws_template_fields()
@@ -158,11 +152,11 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
             raise InvalidArgumentError(
                 f"cancel_on_kill=True is not valid: {self.kind.title}s cannot be cancelled."
             )
-        self._wait: JobWait | None = None
+        self._wait: ResourceWait | None = None
         self.killed_by_trigger = False
 
     @property
-    def max_polls(self) -> int:
+    def max_reads(self) -> int:
         """Reads the wait makes at most: the first, then one per ``poke_interval`` until ``timeout``."""
         return math.ceil(self.timeout / self.poke_interval) + 1
 
@@ -177,40 +171,32 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
             event = self._wait_here(wait)
         return self.conclude(event)
 
-    def _wait_here(self, wait: JobWait) -> JobEvent:
-        """
-        Read until the wait ends, in this worker: sleeping between reads (poke), or freeing the
-        slot until the next read is due (reschedule).
-        """
-        try:
-            while True:
-                event = self._read(wait)
-                if event is not None:
-                    return event
-                due = wait.next_read_at()
-                if due is None:
-                    return wait.timeout_event()
-                if self.reschedule:
-                    raise AirflowRescheduleException(datetime.fromtimestamp(due, UTC))
-                time.sleep(max(due - time.time(), 0))
-        except AirflowTaskTimeout:  # Airflow's own alarm rang during the last read the timeout allowed
-            wait.ended_by = "execution_timeout"
-            return wait.timeout_event()
+    def _wait_here(self, wait: ResourceWait) -> ResourceEvent:
+        """Read until the wait ends, in this worker (the hook's loop, as every wait in a worker)."""
+        return self.hook.wait_out(wait, self._pause)
 
-    def _defer(self, wait: JobWait) -> None:
+    def _pause(self, due: float) -> None:
+        """Before a read: sleep until it is due (poke), or free the slot until then (reschedule)."""
+        if self.reschedule and due > time.time():
+            raise AirflowRescheduleException(datetime.fromtimestamp(due, UTC))
+        sleep_until(due)
+
+    def _defer(self, wait: ResourceWait) -> None:
+        from airflow_cleanroomsml.triggers.base import trigger_for  # what a DAG file need not import
+
         schedule = wait.schedule
         self.defer(
-            trigger=self._trigger_class()(
+            trigger=trigger_for(self.kind, "complete")(
                 **self.kind.arguments_of(wait.reference),
                 waiter_delay=self.poke_interval,
-                waiter_max_attempts=schedule.max_polls,
+                waiter_max_attempts=schedule.max_reads,
                 deadline=schedule.deadline,
                 execution_deadline=schedule.execution_deadline,
-                polls_done=wait.reads,
+                reads_done=wait.reads,
                 last_status=wait.status,
                 cancel_on_kill=self.cancel_on_kill,
                 aws_conn_id=self.aws_conn_id,
-                region_name=self.resolved_region,
+                region_name=self.region_name,
                 verify=self.verify,
                 botocore_config=self.botocore_config,
             ),
@@ -219,10 +205,7 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
             timeout=timedelta(seconds=schedule.ends_at - time.time() + self.poke_interval + 60),
         )
 
-    def _trigger_class(self) -> type:
-        return import_string(self.trigger)
-
-    def _wait_for(self, context: Context) -> JobWait:
+    def _wait_for(self, context: Context) -> ResourceWait:
         """
         This wait: in one process (poke, or the read before deferring) its reads so far are kept here;
         a rescheduled sensor counts the reads its earlier pokes made, and its wait (and
@@ -236,8 +219,8 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
                 ends = started_at + timeout.total_seconds() if timeout else None
             else:
                 ends = execution_deadline(self)
-            schedule = PollSchedule.starting_at(started_at, self.poke_interval, self.max_polls, ends)
-            self._wait = JobWait(
+            schedule = ReadSchedule.starting_at(started_at, self.poke_interval, self.max_reads, ends)
+            self._wait = ResourceWait(
                 self.kind,
                 self.kind.waiter("complete"),
                 self.reference or self.resolve_reference(),
@@ -246,14 +229,8 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
             )
         return self._wait
 
-    def _read(self, wait: JobWait) -> JobEvent | None:
-        from botocore.exceptions import ClientError, HTTPClientError
-        from botocore.exceptions import ConnectionError as BotocoreConnectionError
-
-        try:
-            return wait.record(self.hook.read(self.kind, wait.reference))
-        except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
-            return wait.record_error(error, self.hook.asked)
+    def _read(self, wait: ResourceWait) -> ResourceEvent | None:
+        return wait.record(self.hook.answer(self.kind, wait.reference), self.hook.asked)
 
     def poke(self, context: Context) -> bool:
         """One read of the wait: True when it succeeded, False to read again; raises as :meth:`conclude`."""
@@ -272,16 +249,14 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
         again: on Airflow 2 ``airflow tasks test`` resumes a task with its templates unrendered.
         """
         if event and event.get(self.kind.primary_argument):
-            self.keep_reference(
-                self.kind.reference(**{name: event.get(name) for name in self.kind.arguments.values()})
-            )
+            self.keep_reference(self.kind.reference_from(event))
         else:
             self.resolve_reference()
         # On an execution timeout the trigger did what on_kill would have (cancel, if asked).
         self.killed_by_trigger = (event or {}).get("status") == "execution_timeout"
         self.conclude(event)
 
-    def conclude(self, event: JobEvent | dict[str, Any] | None) -> None:
+    def conclude(self, event: ResourceEvent | dict[str, Any] | None) -> None:
         """
         End the wait as its event says, the same way in every mode: return on success, raise otherwise.
 
@@ -312,13 +287,14 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
         if status == "timeout":
             return AirflowSensorTimeout(message)
         code = event.get("error_code")
-        if code:
-            text = message.removeprefix(f"{code}: ")
-            return service_error(code, text, self.kind.get or self.kind.list or "Read")
+        if code:  # as botocore raises it, so that retries apply and no skip hides it
+            from botocore.exceptions import ClientError
+
+            error = {"Code": code, "Message": event.get("error_message") or message}
+            return ClientError({"Error": error}, self.kind.get or self.kind.list or "Read")  # type: ignore[typeddict-item]
         if (
             status == "error"
-            and judge(self.kind, self.kind.waiter("complete"), {"status": event.get("job_status")})
-            == "failure"
+            and judge(self.kind, self.kind.waiter("complete"), {"status": last_status(event)}) == "failure"
         ):
             return AirflowFailException(message)
         return RuntimeError(message)
@@ -327,3 +303,9 @@ class CleanRoomsMLJobSensor(ResourceTaskMixin, AwsBaseSensor[CleanRoomsMLHook]):
         """Cancel the resource when the task is killed while it reads, if ``cancel_on_kill``."""
         if self.cancel_on_kill and self.reference is not None and not self.killed_by_trigger:
             self.hook.cancel(self.kind, self.reference)
+
+
+if not TYPE_CHECKING:  # mypy sees only the new names
+    __getattr__ = deprecated_names(
+        __name__, {"CleanRoomsMLJobSensor": "airflow_cleanroomsml.sensors.base.CleanRoomsMLResourceSensor"}
+    )

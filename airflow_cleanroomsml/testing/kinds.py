@@ -5,7 +5,7 @@ An :class:`EmulatedKind` says which call creates one, which statuses it goes thr
 created, cancelled or deleted, which other resources its requests name (:class:`Reference`: they
 must exist, in the caller's region, in a status that allows the call) and where its names must be
 unique. Everything else the emulator takes from the kind
-(:class:`~airflow_cleanroomsml.kinds.JobKind`: its calls, identity and ARN form) and from
+(:class:`~airflow_cleanroomsml.kinds.ResourceKind`: its calls, identity and ARN form) and from
 botocore's service model (routes, request checks, response shapes).
 
 Besides the kinds this provider waits for, the emulator serves the parents no DAG of this provider
@@ -28,7 +28,7 @@ from airflow_cleanroomsml.kinds import (
     TRAINED_MODEL,
     TRAINED_MODEL_EXPORT_JOB,
     TRAINED_MODEL_INFERENCE_JOB,
-    JobKind,
+    ResourceKind,
 )
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class EmulatedKind:
         with a :class:`~airflow_cleanroomsml.testing.references.Finder` and the request.
     """
 
-    kind: JobKind
+    kind: ResourceKind
     create: str | None = None
     started: tuple[str, ...] = ("CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE")
     cancelled: tuple[str, ...] = ()
@@ -144,7 +144,7 @@ class EmulatedKind:
 
 # -- Parents that no DAG of this provider creates: register them -----------------------------------
 
-CONFIGURED_MODEL_ALGORITHM = JobKind(
+CONFIGURED_MODEL_ALGORITHM = ResourceKind(
     name="configured model algorithm",
     identity=("configuredModelAlgorithmArn",),
     arn_member="configuredModelAlgorithmArn",
@@ -160,7 +160,7 @@ CONFIGURED_MODEL_ALGORITHMS = EmulatedKind(
 )
 """A training and inference container, configured (account-scoped; no status)."""
 
-CONFIGURED_MODEL_ALGORITHM_ASSOCIATION = JobKind(
+CONFIGURED_MODEL_ALGORITHM_ASSOCIATION = ResourceKind(
     name="configured model algorithm association",
     identity=(MEMBERSHIP, "configuredModelAlgorithmAssociationArn"),
     arn_member="configuredModelAlgorithmAssociationArn",
@@ -182,7 +182,7 @@ CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS = EmulatedKind(
 """A configured model algorithm associated with a membership (no status): what ML input channels,
 trained models and inference jobs name."""
 
-TRAINING_DATASET = JobKind(
+TRAINING_DATASET = ResourceKind(
     name="training dataset",
     identity=("trainingDatasetArn",),
     arn_member="trainingDatasetArn",

@@ -356,7 +356,7 @@ def test_a_triggerer_killed_holding_waits_hands_them_over_intact(deployment, emu
         arguments = deployment.trigger_arguments(kwargs)
         assert after[trigger][1] == kwargs, "the same row, as serialized at deferral: not written again"
         assert arguments["deadline"] > finished_at, "its original deadline, still ahead when the run ended"
-        assert arguments["polls_done"] == 0, (
+        assert arguments["reads_done"] == 0, (
             "and its reads before deferral (the start operator defers at once)"
         )
         holders = [host for _, host in watch.held_by(trigger) if host]

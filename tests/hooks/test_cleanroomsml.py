@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from airflow_cleanroomsml.hooks.cleanroomsml import TRAINED_MODEL_INFERENCE_JOB_COMPLETE, CleanRoomsMLHook
-from airflow_cleanroomsml.kinds import InvalidJobReferenceError
+from airflow_cleanroomsml.kinds import InvalidReferenceError
 from tests.helpers import JOB_ARN, MEMBERSHIP_ID, job_description
 
 
@@ -59,7 +59,7 @@ def test_get_job_with_explicit_membership(hook):
     ],
 )
 def test_bad_reference_fails_before_any_call(hook, arn, membership):
-    with Stubber(hook.conn) as stubber, pytest.raises(InvalidJobReferenceError):
+    with Stubber(hook.conn) as stubber, pytest.raises(InvalidReferenceError):
         hook.get_trained_model_inference_job(arn, membership)
     stubber.assert_no_pending_responses()
 

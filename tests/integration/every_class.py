@@ -18,27 +18,27 @@ from airflow_cleanroomsml.operators.base import (
     CleanRoomsMLCancelOperator,
     CleanRoomsMLDeleteOperator,
     CleanRoomsMLDescribeOperator,
-    CleanRoomsMLStartOperator,
 )
+from airflow_cleanroomsml.operators.starting import CleanRoomsMLStartOperator
 from airflow_cleanroomsml.operators.trained_models import CleanRoomsMLGetLatestTrainedModelOperator
 from airflow_cleanroomsml.sensors import cleanroomsml as sensors
-from airflow_cleanroomsml.sensors.base import CleanRoomsMLJobSensor
+from airflow_cleanroomsml.sensors.base import CleanRoomsMLResourceSensor
 
 if TYPE_CHECKING:
-    from airflow_cleanroomsml.kinds import JobKind
+    from airflow_cleanroomsml.kinds import ResourceKind
 
 MODES = ("poke", "reschedule", "deferrable")
 """Sensors wait in all three; operators in a worker (the ``poke`` DAG) or deferred."""
 OUTCOMES = ("success", "failed", "gone", "not found", "throttled")
 BASES = (
-    (CleanRoomsMLJobSensor, "sensor"),
+    (CleanRoomsMLResourceSensor, "sensor"),
     (CleanRoomsMLStartOperator, "start"),
     (CleanRoomsMLCancelOperator, "cancel"),
     (CleanRoomsMLDeleteOperator, "delete"),
     (CleanRoomsMLDescribeOperator, "describe"),
     (CleanRoomsMLGetLatestTrainedModelOperator, "latest"),
 )
-GENERIC = {CleanRoomsMLJobSensor}
+GENERIC = {CleanRoomsMLResourceSensor}
 """Exported bases a DAG subclasses rather than uses (they name no kind)."""
 
 FAILS_NOT_FOUND = ("failed", "ClientError", r"\(ResourceNotFoundException\)")
@@ -109,7 +109,7 @@ def public_classes() -> list[type]:
     return [cls for cls in found if cls not in GENERIC]
 
 
-def kind_of(cls: type) -> JobKind:
+def kind_of(cls: type) -> ResourceKind:
     from airflow_cleanroomsml.kinds import TRAINED_MODEL
 
     return TRAINED_MODEL if role_of(cls) == "latest" else cls.kind  # type: ignore[attr-defined]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from airflow_cleanroomsml.kinds import JobKind
+from airflow_cleanroomsml.kinds import ResourceKind
 from airflow_cleanroomsml.operators.base import CleanRoomsMLWaitOperator
-from airflow_cleanroomsml.sensors.base import CleanRoomsMLJobSensor
+from airflow_cleanroomsml.sensors.base import CleanRoomsMLResourceSensor
 from airflow_cleanroomsml.testing.kinds import EmulatedKind
-from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLJobTrigger
+from airflow_cleanroomsml.triggers.base import CleanRoomsMLResourceTrigger
 
 # An ML input channel as its collaboration sees it: named by collaboration, not membership.
-COLLABORATION_CHANNEL = JobKind(
+COLLABORATION_CHANNEL = ResourceKind(
     name="collaboration ML input channel",
     identity=("collaborationIdentifier", "mlInputChannelArn"),
     arn_member="mlInputChannelArn",
@@ -25,18 +25,24 @@ COLLABORATION_CHANNEL = JobKind(
     waiters_file=Path(__file__).with_name("made_up_kind_waiters.json"),
 )
 EMULATED = EmulatedKind(COLLABORATION_CHANNEL)
-TRIGGER = f"{__name__}.CollaborationChannelTrigger"
 
 
-class CollaborationChannelTrigger(CleanRoomsMLJobTrigger):
+class CollaborationChannelTrigger(CleanRoomsMLResourceTrigger):
+    """The kind's trigger for its ``complete`` waiter: what its sensor and operator defer to."""
+
     kind = COLLABORATION_CHANNEL
 
+    def __init__(self, *, collaboration_identifier: str, ml_input_channel_arn: str, **kwargs) -> None:
+        super().__init__(
+            collaboration_identifier=collaboration_identifier,
+            ml_input_channel_arn=ml_input_channel_arn,
+            **kwargs,
+        )
 
-class CollaborationChannelSensor(CleanRoomsMLJobSensor):
+
+class CollaborationChannelSensor(CleanRoomsMLResourceSensor):
     kind = COLLABORATION_CHANNEL
-    trigger = TRIGGER
 
 
 class WaitForCollaborationChannelOperator(CleanRoomsMLWaitOperator):
     kind = COLLABORATION_CHANNEL
-    triggers = {"complete": TRIGGER}

@@ -62,7 +62,7 @@ def test_operator_returns_the_json_safe_description(cleanroomsml_emulator):
 def test_trigger_waits_until_active(cleanroomsml_emulator):
     arn = cleanroomsml_emulator.register_job(RUNNING)
     event = run_trigger(arn)
-    assert (event["status"], event["job_status"]) == ("success", "ACTIVE")
+    assert (event["status"], event["resource_status"]) == ("success", "ACTIVE")
     assert cleanroomsml_emulator.calls["GetTrainedModelInferenceJob"] == len(RUNNING)
 
 
@@ -81,7 +81,7 @@ def test_trigger_survives_throttling_and_server_errors(cleanroomsml_emulator):
     cleanroomsml_emulator.faults.error_every = 5
     arn = cleanroomsml_emulator.register_job(RUNNING)
     event = run_trigger(arn)
-    assert (event["status"], event["job_status"]) == ("success", "ACTIVE")
+    assert (event["status"], event["resource_status"]) == ("success", "ACTIVE")
     assert cleanroomsml_emulator.calls["GetTrainedModelInferenceJob"] > len(RUNNING)
 
 
@@ -119,7 +119,7 @@ def test_trigger_survives_connection_resets_and_read_timeouts(cleanroomsml_emula
     event = run_trigger(
         arn, botocore_config={"read_timeout": 0.3, "retries": {"mode": "standard", "max_attempts": 5}}
     )
-    assert (event["status"], event["job_status"]) == ("success", "ACTIVE")
+    assert (event["status"], event["resource_status"]) == ("success", "ACTIVE")
     assert cleanroomsml_emulator.calls["GetTrainedModelInferenceJob"] > len(RUNNING)
 
 
@@ -128,7 +128,7 @@ def test_trigger_keeps_polling_when_retries_run_out_on_a_connection_error(cleanr
     cleanroomsml_emulator.faults.reset_every = 2
     arn = cleanroomsml_emulator.register_job(RUNNING)
     event = run_trigger(arn, botocore_config={"retries": {"total_max_attempts": 1}})
-    assert (event["status"], event["job_status"]) == ("success", "ACTIVE")
+    assert (event["status"], event["resource_status"]) == ("success", "ACTIVE")
 
 
 def assume_role_connection(emulator, monkeypatch, **extra) -> None:
@@ -163,7 +163,7 @@ def test_a_long_deferred_wait_refreshes_expiring_assumed_role_credentials(monkey
                 return event.payload
 
         event = asyncio.run(first_event())  # 4 polls a second apart: every credential expires mid-wait
-    assert (event["status"], event["job_status"]) == ("success", "ACTIVE")
+    assert (event["status"], event["resource_status"]) == ("success", "ACTIVE")
     assert emulator.calls["AssumeRole"] >= 2, "the credentials were refreshed during the wait"
 
 

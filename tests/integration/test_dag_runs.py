@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-from importlib.metadata import version
 
 import pytest
 
@@ -16,7 +15,6 @@ FAILURE_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.FAILURE_STATES
 pytestmark = pytest.mark.integration
 
 MODES = ("poke", "reschedule", "deferrable")
-AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
 
 
 def run_dag(dag_id: str, **conf: str):
@@ -28,22 +26,7 @@ def state_of(dag_run) -> str:
     return str(getattr(dag_run.state, "value", dag_run.state))
 
 
-@pytest.mark.parametrize(
-    "mode",
-    [
-        "poke",
-        pytest.param(
-            "reschedule",
-            marks=pytest.mark.xfail(
-                AIRFLOW_3_0,
-                reason="Airflow 3.0's in-process dag.test() hands sensors the reschedule start date as a "
-                "string (TaskRescheduleStartDate.model_construct), so run_duration() raises TypeError",
-                strict=True,
-            ),
-        ),
-        "deferrable",
-    ],
-)
+@pytest.mark.parametrize("mode", MODES)
 def test_sensor_waits_until_active_and_downstream_reads_the_description(
     mode, airflow_db, cleanroomsml_emulator, tmp_path
 ):
@@ -104,8 +87,6 @@ def test_error_event_never_ends_in_success(airflow_db, cleanroomsml_emulator, tm
 def test_waits_succeed_through_throttling_and_server_errors(
     mode, airflow_db, cleanroomsml_emulator, tmp_path
 ):
-    if mode == "reschedule" and AIRFLOW_3_0:
-        pytest.skip("rescheduling sensors fail inside dag.test() on Airflow 3.0 (see the xfail above)")
     cleanroomsml_emulator.faults.throttle_every = 2
     cleanroomsml_emulator.faults.error_every = 5
     arn = cleanroomsml_emulator.register_job(["CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import re
-from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -39,7 +38,6 @@ from tests.integration.every_class import (
 
 pytestmark = pytest.mark.integration
 
-AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
 DETAILS = {"statusCode": "Broken", "message": "scripted failure"}
 ROLE = "arn:aws:iam::123456789012:role/cleanrooms-ml"
 ACCOUNT_ARN = "arn:aws:cleanrooms-ml:us-east-1:123456789012"
@@ -183,9 +181,6 @@ def cases():
     for mode in MODES:
         for outcome in OUTCOMES:
             marks = [] if (mode, outcome) in SUBSET else [pytest.mark.exhaustive]
-            if mode == "reschedule" and AIRFLOW_3_0:
-                reason = "Airflow 3.0's dag.test() hands sensors the reschedule start date as a string"
-                marks.append(pytest.mark.skip(reason=reason))
             yield pytest.param(mode, outcome, marks=marks, id=f"{mode}-{outcome.replace(' ', '-')}")
 
 

@@ -18,12 +18,12 @@ import pytest
 
 from airflow_cleanroomsml._compat import AirflowFailException
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
+from airflow_cleanroomsml.judging import judge
 from airflow_cleanroomsml.operators import cleanroomsml as operators
 from airflow_cleanroomsml.sensors import cleanroomsml as sensors
 from airflow_cleanroomsml.testing import kinds as emulated
 from airflow_cleanroomsml.triggers import cleanroomsml as triggers
 from airflow_cleanroomsml.validation import service_model
-from airflow_cleanroomsml.waiting import judge
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -233,7 +233,7 @@ def test_every_status_is_judged_alike_by_the_sensor_s_read_and_by_the_trigger(
 
     event = asyncio.run(first_event())
     assert event["status"] == {"success": "success", "failure": "error", "retry": "timeout"}[verdict]
-    assert event["job_status"] == status
+    assert event["resource_status"] == status
 
 
 @pytest.mark.parametrize("name", KINDS)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import importlib
 import re
-from importlib.metadata import version
 
 import pytest
 
 pytestmark = pytest.mark.integration
 
 MODES = ("poke", "reschedule", "deferrable")
-AIRFLOW_3_0 = version("apache-airflow").startswith("3.0.")
 DETAILS = {"statusCode": "ModelError", "message": "container exited with 137"}
 
 # situation, soft_fail, cancel_on_kill -> task state, start of the error text, cancel calls
@@ -106,6 +104,12 @@ def situation(emulator, name: str) -> str:
     return emulator.register_job(["CREATE_IN_PROGRESS"])  # runs on past the timeout
 
 
+def latest_run(dag_id: str):
+    from airflow.models.dagrun import DagRun
+
+    return max(DagRun.find(dag_id=dag_id), key=lambda run: run.start_date)
+
+
 def run(emulator, tmp_path, mode: str, name: str, soft_fail: bool, cancel: bool) -> tuple[str, str, dict]:
     emulator.reset_calls()
     arn = situation(emulator, name)
@@ -116,19 +120,25 @@ def run(emulator, tmp_path, mode: str, name: str, soft_fail: bool, cancel: bool)
         f"cleanroomsml_outcome_{mode}_{'soft' if soft_fail else 'hard'}_{'cancel' if cancel else 'keep'}"
         + {"never found": "_patient", "execution timeout": "_exec"}.get(name, ""),
     )
-    dag_run = dag.test(run_conf={"job_arn": arn, "out": str(out)})
+    try:
+        dag_run = dag.test(run_conf={"job_arn": arn, "out": str(out)})
+    except BaseException as error:
+        # Airflow 2's dag.test() catches a task's Exception but lets AirflowTaskTimeout (a
+        # BaseException there) out, after failing the task: the run is read back as it was left.
+        if type(error).__name__ != "AirflowTaskTimeout":
+            raise
+        dag_run = latest_run(dag.dag_id)
     task_state = dag_run.get_task_instance("wait").state
     state = str(getattr(task_state, "value", task_state))
     text = (tmp_path / f"{mode}.json.error").read_text().replace(arn, "{arn}")
-    return state, re.sub(r"\d+ polls in \d+s|read \d+|\d+(\.\d+)? seconds", "#", text), emulator.calls
+    return state, re.sub(r"\d+ reads in \d+s|read \d+|\d+(\.\d+)? seconds", "#", text), emulator.calls
 
 
 @pytest.mark.parametrize(("name", "soft_fail", "cancel", "state", "error", "cancels"), OUTCOMES)
 def test_the_same_situation_ends_the_same_way_in_every_mode(
     name, soft_fail, cancel, state, error, cancels, airflow_db, cleanroomsml_emulator, tmp_path
 ):
-    modes = [mode for mode in MODES if not (mode == "reschedule" and AIRFLOW_3_0)]  # 3.0's dag.test bug
-    outcomes = {mode: run(cleanroomsml_emulator, tmp_path, mode, name, soft_fail, cancel) for mode in modes}
+    outcomes = {mode: run(cleanroomsml_emulator, tmp_path, mode, name, soft_fail, cancel) for mode in MODES}
     for mode, (task_state, text, calls) in outcomes.items():
         assert task_state == state, mode
         assert text.startswith(error), (mode, text)

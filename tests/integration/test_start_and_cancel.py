@@ -171,15 +171,15 @@ def test_another_run_or_a_failed_earlier_job_is_never_reattached(cleanroomsml_em
 def test_action_fail_refuses_an_earlier_live_job(cleanroomsml_emulator):
     cleanroomsml_emulator.script_next_start(["CREATE_IN_PROGRESS"])
     start_operator(cleanroomsml_emulator, wait_for_completion=False).execute(context())
-    with pytest.raises(AirflowException, match="action_if_job_exists='fail'"):
-        start_operator(cleanroomsml_emulator, action_if_job_exists="fail").execute(context())
+    with pytest.raises(AirflowException, match="action_if_exists='fail'"):
+        start_operator(cleanroomsml_emulator, action_if_exists="fail").execute(context())
     assert cleanroomsml_emulator.calls[START] == 1
 
 
 def test_action_start_new_starts_another(cleanroomsml_emulator):
     first = start_operator(cleanroomsml_emulator, wait_for_completion=False).execute(context())
     second = start_operator(
-        cleanroomsml_emulator, wait_for_completion=False, action_if_job_exists="start_new"
+        cleanroomsml_emulator, wait_for_completion=False, action_if_exists="start_new"
     ).execute(context())
     assert first != second
     assert cleanroomsml_emulator.calls[START] == 2
@@ -244,7 +244,7 @@ def test_no_cancel_when_cancel_on_kill_is_off(cleanroomsml_emulator):
 def test_a_wait_that_gives_up_cancels_the_job(cleanroomsml_emulator):
     cleanroomsml_emulator.script_next_start(["CREATE_IN_PROGRESS"])
     operator = start_operator(cleanroomsml_emulator, waiter_max_attempts=3)
-    with pytest.raises(AirflowException, match=r"Gave up waiting .* after 3 polls .*CREATE_IN_PROGRESS"):
+    with pytest.raises(AirflowException, match=r"Gave up waiting .* after 3 reads .*CREATE_IN_PROGRESS"):
         operator.execute(context())
     assert cleanroomsml_emulator.calls[CANCEL] == 1
 
@@ -258,9 +258,7 @@ def test_cancel_operator_waits_until_inactive(cleanroomsml_emulator):
     assert cleanroomsml_emulator.job_status(arn) == "INACTIVE"
 
 
-@pytest.mark.parametrize(
-    "status", ["ACTIVE", "CREATE_FAILED", "INACTIVE", "CANCEL_FAILED", "CANCEL_IN_PROGRESS"]
-)
+@pytest.mark.parametrize("status", ["ACTIVE", "CREATE_FAILED", "INACTIVE", "CANCEL_FAILED"])
 def test_cancelling_a_finished_job_is_not_an_error(cleanroomsml_emulator, status):
     arn = cleanroomsml_emulator.register_job([status])
     operator = CleanRoomsMLCancelTrainedModelInferenceJobOperator(
@@ -268,6 +266,20 @@ def test_cancelling_a_finished_job_is_not_an_error(cleanroomsml_emulator, status
     )
     assert operator.execute(context()) == arn
     assert cleanroomsml_emulator.job_status(arn) == status
+
+
+def test_cancelling_a_job_already_being_cancelled_waits_for_it_when_asked(cleanroomsml_emulator):
+    arn = cleanroomsml_emulator.register_job(["CANCEL_IN_PROGRESS", "CANCEL_IN_PROGRESS", "INACTIVE"])
+    operator = CleanRoomsMLCancelTrainedModelInferenceJobOperator(
+        task_id="cancel", trained_model_inference_job_arn=arn, wait_for_completion=True, waiter_delay=0.05
+    )
+    assert operator.execute(context()) == arn
+    assert cleanroomsml_emulator.calls["CancelTrainedModelInferenceJob"] == 1, (
+        "asked once, refused: under way"
+    )
+    assert cleanroomsml_emulator.job_status(arn) == "INACTIVE", (
+        "the task ended when the cancellation had taken"
+    )
 
 
 def test_start_and_wait_survive_throttling_server_errors_and_resets(cleanroomsml_emulator):
@@ -312,10 +324,10 @@ def test_a_sub_second_delay_is_honoured_alike_and_the_budget_is_counted_in_real_
             operator.execute(context())
         assert deferred.value.trigger.waiter_delay == 0.2
         event = run_deferred(deferred.value)
-        with pytest.raises(AirflowException, match="after 4 polls"):
+        with pytest.raises(AirflowException, match="after 4 reads"):
             operator.execute_complete(context(), event)
     else:
-        with pytest.raises(AirflowException, match="after 4 polls"):
+        with pytest.raises(AirflowException, match="after 4 reads"):
             operator.execute(context())
     assert 0.6 <= time.monotonic() - started < 5, "four reads 0.2 s apart"
     # The four reads of the wait, and one to push the final description.

@@ -47,11 +47,13 @@ def test_waits_on_one_membership_share_list_sweeps_and_a_failure_keeps_its_detai
 
     *succeeded, failed, alone = run_together([*running, failing, elsewhere])
 
-    assert [(event["status"], event["job_status"]) for event in succeeded] == [("success", "ACTIVE")] * 20
-    assert (failed["status"], failed["job_status"]) == ("error", "CREATE_FAILED")
+    assert [(event["status"], event["resource_status"]) for event in succeeded] == [
+        ("success", "ACTIVE")
+    ] * 20
+    assert (failed["status"], failed["resource_status"]) == ("error", "CREATE_FAILED")
     assert failed["status_details"] == {"statusCode": "AlgorithmError", "message": "container exited 1"}
     assert "container exited 1" in failed["message"]
-    assert (alone["status"], alone["job_status"]) == ("success", "ACTIVE")
+    assert (alone["status"], alone["resource_status"]) == ("success", "ACTIVE")
     calls = cleanroomsml_emulator.calls
     assert calls[LIST] == len(RUNNING), "one list call per poll interval for the 21 jobs of the membership"
     assert calls[GET] == 1 + len(RUNNING), "a Get for the failure's details; the lone job polls with Get"

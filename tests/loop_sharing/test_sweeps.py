@@ -6,7 +6,8 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from airflow_cleanroomsml.kinds import TRAINED_MODEL_INFERENCE_JOB
-from airflow_cleanroomsml.loop_sharing.sweeps import PAGE_SIZE, SWEEP_MIN_READS, ListSweep, gather_seconds
+from airflow_cleanroomsml.loop_sharing.sweeps import SWEEP_MIN_READS, ListSweep, gather_seconds
+from airflow_cleanroomsml.reading import PAGE_SIZE, Failure
 from tests.helpers import MEMBERSHIP_ID
 
 
@@ -110,7 +111,7 @@ def test_a_job_that_is_not_listed_is_left_to_get():
 def test_a_transient_failure_reaches_every_poll_instead_of_a_burst_of_gets(error):
     client = FakeLister(count=50, error=error)
     readings = read_together(client, range(5))
-    assert readings == [error] * 5
+    assert readings == [Failure.of(error, "ListTrainedModelInferenceJobs")] * 5, "a failure, as a value"
     assert len(client.calls) == 1
 
 

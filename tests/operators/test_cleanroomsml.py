@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from botocore.stub import Stubber
 
-from airflow_cleanroomsml.kinds import InvalidJobReferenceError
+from airflow_cleanroomsml.kinds import InvalidReferenceError
 from airflow_cleanroomsml.operators.cleanroomsml import CleanRoomsMLGetTrainedModelInferenceJobOperator
 from tests.helpers import JOB_ARN, MEMBERSHIP_ID, job_description
 
@@ -54,7 +54,7 @@ def test_returns_json_safe_description_without_response_metadata(caplog, capsys)
 
 def test_bad_arn_fails_before_any_call():
     operator = make_operator(trained_model_inference_job_arn="arn:aws:cleanrooms-ml:us-east-1:123456789012:x")
-    with Stubber(operator.hook.conn) as stubber, pytest.raises(InvalidJobReferenceError):
+    with Stubber(operator.hook.conn) as stubber, pytest.raises(InvalidReferenceError):
         operator.execute({})
     stubber.assert_no_pending_responses()
 
@@ -95,7 +95,7 @@ def test_a_string_where_keys_are_expected_is_the_one_key_never_its_characters():
     )
     assert start.mask_environment_keys == ("SCORING_INPUT",)
     assert start.exclude_from_xcom == ("environment",)
-    with mock.patch("airflow_cleanroomsml.operators.base.mask_secret") as masked:
+    with mock.patch("airflow_cleanroomsml.operators.starting.mask_secret") as masked:
         start.mask_secret_values()
     assert mock.call(SECRET) in masked.call_args_list
     assert mock.call("batch") not in masked.call_args_list, "ordinary values are not masked"

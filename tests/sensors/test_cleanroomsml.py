@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from airflow_cleanroomsml._compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
-from airflow_cleanroomsml.kinds import InvalidJobReferenceError
+from airflow_cleanroomsml.kinds import InvalidReferenceError
 from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
 from airflow_cleanroomsml.triggers.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobCompleteTrigger
 from airflow_cleanroomsml.validation import InvalidArgumentError
@@ -87,7 +87,7 @@ def test_bad_input_fails_in_execute_before_any_call(arn, membership, field, defe
     sensor = make_sensor(
         trained_model_inference_job_arn=arn, membership_identifier=membership, deferrable=deferrable
     )
-    with Stubber(sensor.hook.conn) as stubber, pytest.raises(InvalidJobReferenceError, match=field):
+    with Stubber(sensor.hook.conn) as stubber, pytest.raises(InvalidReferenceError, match=field):
         sensor.execute({})
     stubber.assert_no_pending_responses()
 
@@ -124,7 +124,7 @@ def test_deferrable_defers_with_poke_interval_and_timeout():
     assert deferred.value.method_name == "execute_complete"
     assert trigger.waiter_delay == 15
     assert trigger.waiter_max_attempts == 41, "the read in the worker, then one every 15 s until 600 s"
-    assert trigger.polls_done == 1
+    assert trigger.reads_done == 1
     grace = DEADLINE_GRACE_SECONDS
     assert before + 41 * 15 + grace <= trigger.deadline <= time.time() + 41 * 15 + grace
     assert deferred.value.timeout >= timedelta(seconds=600)

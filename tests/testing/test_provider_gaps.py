@@ -1,10 +1,9 @@
 """
-What the strict emulator shows of the provider: requests its own checks let through and AWS refuses.
+What the strict emulator showed of the provider: requests its own checks let through and AWS refuses.
 
-Each is a provider bug, not the emulator's: marked ``xfail(strict=True)`` so that the test starts
-failing, and is then turned into a plain test, the day the provider refuses the input itself
-before any call (the provider's promise: bad input gets a clear error naming the argument, before
-any API call).
+The tags the documentation forbids (more than 50 a resource, ``aws:`` keys) reached AWS, which
+refused the start after the reattach List call; the provider now refuses them itself, before any
+call (bad input gets a clear error naming the argument).
 """
 
 from __future__ import annotations
@@ -25,12 +24,6 @@ class TaskInstance:
         pass
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provider bug: the tags' documentation allows 50 per resource (not counting aws: keys) and "
-    "reserves the aws: prefix; the provider checks only the model's 200 and lets both reach AWS, which "
-    "refuses the start with ValidationException after the reattach List call",
-)
 @pytest.mark.parametrize(
     "tags",
     [{f"team-{index}": "ml" for index in range(47)}, {"aws:team": "ml"}],

@@ -82,7 +82,7 @@ def test_serialize_round_trips_every_field():
         "waiter_max_attempts": 9,
         "deadline": 1_900_000_000.5,
         "execution_deadline": 1_899_999_000.25,
-        "polls_done": 0,
+        "reads_done": 0,
         "last_status": None,
         "cancel_on_kill": True,
         "aws_conn_id": None,
@@ -92,10 +92,12 @@ def test_serialize_round_trips_every_field():
     }
 
 
-def test_deadline_defaults_to_delay_times_attempts_and_survives_serialization():
+def test_deadline_defaults_to_delay_times_attempts_and_the_grace_and_survives_serialization():
     before = time.time()
     trigger = make_trigger(waiter_delay=10, waiter_max_attempts=6, deadline=None)
-    assert before + 60 <= trigger.deadline <= time.time() + 60
+    assert (
+        before + 60 + DEADLINE_GRACE_SECONDS <= trigger.deadline <= time.time() + 60 + DEADLINE_GRACE_SECONDS
+    )
     assert trigger.serialize()[1]["deadline"] == trigger.deadline
 
 
@@ -116,9 +118,10 @@ def test_success_after_pending_polls(pending):
             "message": f"Trained model inference job {JOB_ARN} is ACTIVE",
             "trained_model_inference_job_arn": JOB_ARN,
             "membership_identifier": MEMBERSHIP_ID,
-            "job_status": "ACTIVE",
+            "resource_status": "ACTIVE",
             "status_details": None,
             "error_code": None,
+            "error_message": None,
         }
     ]
 
@@ -129,7 +132,7 @@ def test_failure_status_gives_error_event_with_details(failed):
     events, _ = run_trigger(make_trigger(), respond("CREATE_IN_PROGRESS", failed, statusDetails=details))
     (event,) = events
     assert event["status"] == "error"
-    assert event["job_status"] == failed
+    assert event["resource_status"] == failed
     assert event["status_details"] == details
     assert JOB_ARN in event["message"]
     assert "AlgorithmError" in event["message"]
@@ -147,7 +150,7 @@ def test_non_transient_aws_error_ends_the_wait_with_code_and_message(code):
     (event,) = events
     assert event["status"] == "error"
     assert event["message"] == f"{code}: {code} text"
-    assert event["job_status"] == "CREATE_PENDING"
+    assert event["resource_status"] == "CREATE_PENDING"
 
 
 def test_transient_errors_use_a_poll_and_the_wait_goes_on():
@@ -180,7 +183,7 @@ def test_attempts_run_out_with_a_timeout_event_naming_the_last_status():
     stubber.assert_no_pending_responses()
     (event,) = events
     assert event["status"] == "timeout"
-    assert event["job_status"] == "CREATE_IN_PROGRESS"
+    assert event["resource_status"] == "CREATE_IN_PROGRESS"
     assert "its last status was CREATE_IN_PROGRESS" in event["message"]
 
 
@@ -245,8 +248,8 @@ def test_recreated_after_a_triggerer_restart_it_keeps_the_deadline_and_skips_the
     clock = FakeClock()
     with (
         mock.patch("airflow_cleanroomsml.waiting.time.time", clock.time),
-        mock.patch("airflow_cleanroomsml.triggers.cleanroomsml.time.time", clock.time),
-        mock.patch("airflow_cleanroomsml.triggers.cleanroomsml.asyncio.sleep", clock.sleep),
+        mock.patch("airflow_cleanroomsml.triggers.base.time.time", clock.time),
+        mock.patch("airflow_cleanroomsml.triggers.base.asyncio.sleep", clock.sleep),
     ):
         deadline = clock.now + 60 + DEADLINE_GRACE_SECONDS  # six reads 10 s apart, as an operator defers
         trigger = make_trigger(waiter_delay=10, waiter_max_attempts=6, deadline=deadline)
@@ -261,5 +264,5 @@ def test_recreated_after_a_triggerer_restart_it_keeps_the_deadline_and_skips_the
     (event,) = events
     assert event["status"] == "timeout", event
     # Reads at once and then 10 s apart, at 90, 100 and 110 s; none at the deadline (120 s).
-    assert "after 3 polls in 11" in event["message"]
+    assert "after 3 reads in 11" in event["message"]
     assert clock.now < deadline

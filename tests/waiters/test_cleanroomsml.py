@@ -13,9 +13,9 @@ from airflow_cleanroomsml.hooks.cleanroomsml import (
     TRAINED_MODEL_INFERENCE_JOB_COMPLETE,
     CleanRoomsMLHook,
 )
+from airflow_cleanroomsml.judging import judge
 from airflow_cleanroomsml.kinds import TRAINED_MODEL_INFERENCE_JOB
 from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLTrainedModelInferenceJobSensor
-from airflow_cleanroomsml.waiting import judge
 from tests.helpers import ALL_STATUSES, JOB_ARN, MEMBERSHIP_ID, job_description
 
 SUCCESS_STATES = CleanRoomsMLTrainedModelInferenceJobSensor.SUCCESS_STATES
@@ -113,10 +113,15 @@ def test_every_waiter_get_waiter_hands_out_succeeds_on_its_operation_s_answer(
     emulated, role, name, cleanroomsml_emulator
 ):
     """A waiter a user can take from ``hook.get_waiter`` works; one that judges list summaries is refused."""
-    from airflow_cleanroomsml.waiting import waiter_definitions
+    from airflow_cleanroomsml.judging import waiter_definitions
+    from airflow_cleanroomsml.kinds import QUESTIONS
 
     kind, hook = emulated.kind, CleanRoomsMLHook()
     definition = waiter_definitions(WAITER_FILE)[name]
+    if role in QUESTIONS:
+        with pytest.raises(ValueError, match="answers a question about one status"):
+            hook.get_waiter(name)
+        return
     if kind.get is None:
         with pytest.raises(ValueError, match=r"judges .* summaries"):
             hook.get_waiter(name)

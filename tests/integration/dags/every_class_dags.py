@@ -26,13 +26,14 @@ ENDS = ("AirflowRescheduleException", "TaskDeferred")
 class Recording:
     """Mixed into a public class: the exception that fails a task goes to ``<out>/<task id>.error``."""
 
-    def execute(self, context):
+    # Airflow 2 hands execute a sentinel keyword (its nested-execute guard): passed on as it came.
+    def execute(self, context, **sentinel):
         with self._recorded(context):
-            return super().execute(context)
+            return super().execute(context, **sentinel)
 
-    def execute_complete(self, context, event=None):
+    def execute_complete(self, context, event=None, **sentinel):
         with self._recorded(context):
-            return super().execute_complete(context, event)
+            return super().execute_complete(context, event, **sentinel)
 
     @contextlib.contextmanager
     def _recorded(self, context):
