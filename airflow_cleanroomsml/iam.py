@@ -14,7 +14,11 @@ service requires of each call comes from its Service Authorization Reference:
 - ``cleanrooms-ml:TagResource`` on the new resource for a create or start whose request carries
   tags: the provider always tags what it creates with the task instance (the reattach key);
 - ``iam:PassRole`` on each role a request carries (``roleArn`` members, found in the service
-  model), for ``cleanrooms-ml.amazonaws.com``.
+  model), for ``cleanrooms-ml.amazonaws.com``;
+- ``cleanrooms:PassMembership`` on the AWS Clean Rooms membership of each call that takes a
+  ``membershipIdentifier``, and ``cleanrooms:PassCollaboration`` on the collaboration of each call
+  that takes a ``collaborationIdentifier`` (found in the service model; "IAM behaviors for Clean
+  Rooms ML Custom Models" in the Clean Rooms user guide).
 
 The provider also calls STS ``GetCallerIdentity`` to say which account a not-found resource was
 looked for in; STS needs no permission for it (AWS answers it even under an explicit deny), so no
@@ -43,6 +47,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from airflow_cleanroomsml import kinds
+from airflow_cleanroomsml.json_safe import strings_in
 from airflow_cleanroomsml.kinds import ARN_MEMBERSHIP, MEMBERSHIP, snake_case
 from airflow_cleanroomsml.lineage import LINEAGE
 
@@ -76,10 +81,12 @@ AUTHORIZED_ON: dict[str, tuple[str, ...]] = {
 ARN (a Get, Cancel or Delete) or ``*`` (a List without resource types): from the resource types the
 Service Authorization Reference gives each action."""
 
-KINDLESS_CALLS: dict[str, tuple[str, ...]] = {
-    "CleanRoomsMLGetLatestTrainedModelOperator": ("ListTrainedModels", "ListTrainedModelVersions"),
+PASSED: dict[str, tuple[str, str]] = {
+    MEMBERSHIP: ("cleanrooms:PassMembership", "@membership"),
+    "collaborationIdentifier": ("cleanrooms:PassCollaboration", "@collaboration"),
 }
-"""The calls of the one public class that is about no single resource (it finds one by name)."""
+"""Request members that pass an AWS Clean Rooms resource to a call: the action the caller needs on
+it, and where that resource is (:attr:`Need.on`)."""
 
 # Where a need's resource is (Need.on), besides a request member path.
 NEW = "@new"
@@ -147,11 +154,38 @@ def role_of(cls: type) -> str:
 
 def needs_of(cls: type) -> tuple[Need, ...]:
     """Every permission a public class may need (see :class:`Need`), derived from its declaration."""
+    return _with_passes(_call_needs(cls))
+
+
+def _with_passes(needs: Iterable[Need]) -> tuple[Need, ...]:
+    """Each call's need, then what it passes: the membership or collaboration (:data:`PASSED`)."""
+    found: list[Need] = []
+    for need in needs:
+        found.append(need)
+        if need.action.startswith(f"{SERVICE}:"):
+            for passing, on in passes_of(need.action.removeprefix(f"{SERVICE}:")):
+                found.append(need._replace(action=passing, on=on))
+    return tuple(dict.fromkeys(found))
+
+
+@cache
+def passes_of(operation: str) -> tuple[tuple[str, str], ...]:
+    """What an operation passes (:data:`PASSED`): the members of its input shape in the service model."""
+    from airflow_cleanroomsml.validation import has_operation, service_model
+
+    if not has_operation(operation):
+        return ()
+    members = service_model().operation_model(operation).input_shape.members
+    return tuple(passed for member, passed in PASSED.items() if member in members)
+
+
+def _call_needs(cls: type) -> tuple[Need, ...]:
+    """The permissions of the calls a class makes (without what they pass)."""
     role = role_of(cls)
     if role == "kindless":
         return tuple(
             Need(action(operation), ANY, "find the newest version by name")
-            for operation in KINDLESS_CALLS.get(cls.__name__, ())
+            for operation in getattr(cls, "calls", ())
             if _has_operation(operation)
         )
     kind: Kind = cls.kind  # type: ignore[attr-defined]
@@ -211,8 +245,9 @@ def _start_needs(cls: type, kind: Kind) -> tuple[Need, ...]:
         found.append(Need(action("TagResource"), NEW, "tag it with the task instance", phase="create"))
     for path in role_paths(operation):
         found.append(Need("iam:PassRole", path, "pass the role in the request", phase="create"))
-    # After: the wait and the final description, the cancel on kill, lineage.
-    found += _read_needs(kind, NEW, "wait", when=("wait",), phase="after")
+    # The wait and the final description: asked for before the create (check_read_allowed).
+    found += _read_needs(kind, NEW, "wait", when=("wait",))
+    # After: the cancel on kill, lineage.
     if kind.list and kind.get and kind.sweep:
         found.append(_shared_list(kind))
     if kind.cancel:
@@ -410,7 +445,11 @@ def task_of(dag_id: str, operator: Any) -> Task:
     if hasattr(operator, "expand_input") and isinstance(cls, type):  # a mapped task: what it gives, expands
         arguments = dict(getattr(operator, "partial_kwargs", {}) or {})
         expanded = getattr(getattr(operator, "expand_input", None), "value", {}) or {}
-        arguments.update({name: NotLiteral("an argument the mapped task expands") for name in expanded})
+        if isinstance(expanded, dict):  # .expand(name=...): those arguments
+            names: Iterable[str] = expanded
+        else:  # .expand_kwargs(...): any argument, from an XCom or a list of dicts
+            names = _argument_names(cls)
+        arguments.update({name: NotLiteral("an argument the mapped task expands") for name in names})
     else:
         cls = type(operator)
         arguments = {
@@ -560,6 +599,8 @@ def _python_calls(task: Task, result: Report) -> None:
     for name in sorted(task.code_names & set(_api_methods())):
         operation = _api_methods()[name]
         result.grants.append(Grant(action(operation), ANY, task.label, "Python code", "before", True))
+        for passing, _ in passes_of(operation):
+            result.grants.append(Grant(passing, ANY, task.label, "Python code", "before", True))
         passes = " (and iam:PassRole if it passes a role)" if role_paths(operation) else ""
         why = f"its Python code calls {name}{passes}; the ARNs it uses are known only when it runs"
         result.note(task, Need(action(operation), ANY, "Python code"), ANY, why)
@@ -590,6 +631,8 @@ def _resources(task: Task, need: Need, result: Report) -> list[str]:
     """The resources of one need of a task: literal ARNs, patterns (with a note), or ``*``."""
     if need.on == ANY:
         return [ANY]
+    if need.on in ("@membership", "@collaboration"):
+        return [_passed_resource(task, need, result)]
     kind: Kind = task.cls.kind  # type: ignore[attr-defined]  # only a kind's needs name one
     if need.on == NEW:
         membership = task.argument(snake_case(MEMBERSHIP)) if kind.in_membership else None
@@ -626,25 +669,46 @@ def _resources(task: Task, need: Need, result: Report) -> list[str]:
     return resources
 
 
+def _passed_resource(task: Task, need: Need, result: Report) -> str:
+    """
+    The AWS Clean Rooms membership (its ARN, in the caller's account) or collaboration (any account:
+    its creator's) a task's calls pass; a pattern, with a note, where the DAG does not give it literally.
+    """
+    partition, region = _partition(task), _region(task)
+    if need.on == "@collaboration":
+        pattern = f"arn:{partition}:cleanrooms:{region}:{ANY}:collaboration/{ANY}"
+        result.note(task, need, pattern, "its collaboration is found at run time")
+        return pattern
+    membership = _membership(task)
+    if isinstance(membership, str):
+        return f"arn:{partition}:cleanrooms:{region}:{_account(task, membership)}:membership/{membership}"
+    pattern = f"arn:{partition}:cleanrooms:{region}:{_account(task)}:membership/{ANY}"
+    result.note(task, need, pattern, f"its membership is {membership.why}")
+    return pattern
+
+
+def _membership(task: Task) -> str | NotLiteral:
+    """The membership a task's calls are in: its argument, or the one a literal ARN of it names."""
+    name = snake_case(MEMBERSHIP)
+    given = task.argument(name) if name in _argument_names(task.cls) else None
+    if given is not None:
+        return given if isinstance(given, (str, NotLiteral)) else NotLiteral(f"a {type(given).__name__}")
+    kind = getattr(task.cls, "kind", None)
+    arn = task.argument(kind.arn_member and snake_case(kind.arn_member)) if kind is not None else None
+    if isinstance(arn, NotLiteral):
+        return arn
+    found = re.search(r":membership/([^/]+)/", arn) if isinstance(arn, str) else None
+    return found[1] if found else NotLiteral("known only at run time")
+
+
 def _literal_arns(task: Task) -> list[str]:
     """The Clean Rooms ML ARNs the task gives literally."""
     found: list[str] = []
     for name in _argument_names(task.cls):
-        for value in _walk_strings(task.argument(name)):
+        for value in strings_in(task.argument(name)):
             if value.startswith("arn:") and f":{SERVICE}:" in value:
                 found.append(value)
     return found
-
-
-def _walk_strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _walk_strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _walk_strings(item)
 
 
 def _region(task: Task) -> str:
@@ -749,7 +813,7 @@ def public_classes() -> list[type]:
         for name in module.__all__
         if isinstance(getattr(module, name), type)
     }
-    public = [cls for cls in found if role_of(cls) != "kindless" or cls.__name__ in KINDLESS_CALLS]
+    public = [cls for cls in found if role_of(cls) != "kindless" or bool(getattr(cls, "calls", None))]
     return sorted(public, key=lambda cls: cls.__name__)
 
 

@@ -106,9 +106,14 @@ def parse_arn(value: object, field: str, segment: str, in_membership: bool) -> R
     )
 
 
+def arn_match(value: object) -> re.Match[str] | None:
+    """A Clean Rooms ML ARN's parts (:data:`ARN_PATTERN`'s groups), or None if ``value`` is not one."""
+    return _compiled(ARN_PATTERN).fullmatch(value) if isinstance(value, str) else None
+
+
 def arn_region(value: object) -> str | None:
     """The region in a Clean Rooms ML ARN, or None if ``value`` is not one."""
-    match = _compiled(ARN_PATTERN).fullmatch(value) if isinstance(value, str) else None
+    match = arn_match(value)
     return match["region"] if match else None
 
 

@@ -27,7 +27,28 @@ def test_every_public_class_declares_the_actions_of_its_calls():
         assert needs, cls.__name__
         for need in needs:
             service, _, name = need.action.partition(":")
-            assert (service == "cleanrooms-ml" and name in operations) or need.action == "iam:PassRole", need
+            assert (service == "cleanrooms-ml" and name in operations) or need.action in (
+                "iam:PassRole",
+                "cleanrooms:PassMembership",
+                "cleanrooms:PassCollaboration",
+            ), need
+
+
+def test_every_call_that_takes_a_membership_or_collaboration_passes_it_with_the_same_conditions():
+    for cls in iam.public_classes():
+        needs = iam.needs_of(cls)
+        for need in needs:
+            if not need.action.startswith("cleanrooms-ml:"):
+                continue
+            members = service_model().operation_model(need.action.partition(":")[2]).input_shape.members
+            for member, (passing, on) in iam.PASSED.items():
+                if member in members:
+                    assert need._replace(action=passing, on=on) in needs, (cls.__name__, need)
+    assert iam.passes_of("GetTrainedModel") == (("cleanrooms:PassMembership", "@membership"),)
+    assert iam.passes_of("ListCollaborationTrainedModelExportJobs") == (
+        ("cleanrooms:PassCollaboration", "@collaboration"),
+    )
+    assert iam.passes_of("GetAudienceModel") == ()
 
 
 def test_a_start_operator_lists_before_it_creates_and_tags_and_passes_roles_as_its_request_does():
@@ -92,6 +113,7 @@ except ImportError:
 from airflow_cleanroomsml.hooks.cleanroomsml import CleanRoomsMLHook
 from airflow_cleanroomsml.operators.cleanroomsml import (
     CleanRoomsMLGetAudienceModelOperator,
+    CleanRoomsMLGetTrainedModelOperator,
     CleanRoomsMLStartAudienceExportJobOperator,
     CleanRoomsMLStartTrainedModelInferenceJobOperator,
 )
@@ -129,6 +151,11 @@ with DAG("policy_of_a_file", schedule=None, start_date=pendulum.datetime(2026, 1
         audience_generation_job_arn="{ACCOUNT}:audience-generation-job/g1",
         audience_size={{"type": "ABSOLUTE", "value": 1000}},
     ).expand(name=["a", "b"])
+    CleanRoomsMLStartAudienceExportJobOperator.partial(task_id="exports_of_a_list").expand_kwargs(
+        [{{"name": "c", "audience_generation_job_arn": "{ACCOUNT}:audience-generation-job/g2",
+           "audience_size": {{"type": "ABSOLUTE", "value": 1}}}}]
+    )
+    CleanRoomsMLGetTrainedModelOperator.partial(task_id="describe_each").expand_kwargs(repoint())
     repoint()
 '''
 
@@ -181,11 +208,40 @@ def test_arguments_that_switch_calls_off_leave_their_actions_out(found):
 
 def test_a_mapped_task_and_a_python_task_calling_the_hook_are_covered(found):
     policy = found.policy()
-    assert statement_for(policy, "cleanrooms-ml:StartAudienceExportJob") == [
-        f"{ACCOUNT}:audience-generation-job/g1"
-    ]
+    granted = {(g.action, g.resource) for g in found.grants if g.task == "policy_of_a_file.exports"}
+    assert ("cleanrooms-ml:StartAudienceExportJob", f"{ACCOUNT}:audience-generation-job/g1") in granted
     assert statement_for(policy, "cleanrooms-ml:UpdateConfiguredAudienceModel") == ["*"]
     assert any("its Python code calls update_configured_audience_model" in note for note in found.notes)
+
+
+def test_a_task_mapped_over_lists_of_arguments_takes_any_of_them_at_run_time(found):
+    notes = found.notes
+    expands = "is an argument the mapped task expands"
+    assert any(
+        note.startswith("policy_of_a_file.exports_of_a_list: ")
+        and "cleanrooms-ml:StartAudienceExportJob" in note
+        and f"audience_generation_job_arn {expands}" in note
+        for note in notes
+    )
+    assert any(
+        note.startswith("policy_of_a_file.describe_each: cleanrooms-ml:GetTrainedModel on ")
+        and f"trained_model_arn {expands}" in note
+        for note in notes
+    )
+    assert statement_for(found.policy(), "cleanrooms-ml:StartAudienceExportJob") == [
+        "arn:*:cleanrooms-ml:*:*:audience-generation-job/*"
+    ]
+
+
+def test_the_membership_a_task_passes_is_its_literal_one_or_a_pattern(found):
+    granted = {(g.task, g.resource) for g in found.grants if g.action == "cleanrooms:PassMembership"}
+    literal = f"arn:aws:cleanrooms:us-east-1:123456789012:{M}"
+    assert ("policy_of_a_file.score", literal) in granted
+    assert ("policy_of_a_file.describe_each", "arn:*:cleanrooms:*:*:membership/*") in granted
+    assert statement_for(found.policy(), "cleanrooms:PassMembership") == ["arn:*:cleanrooms:*:*:membership/*"]
+    assert any(
+        note.startswith("policy_of_a_file.describe_each: cleanrooms:PassMembership") for note in found.notes
+    )
 
 
 def test_pass_role_is_granted_for_cleanrooms_ml_only():

@@ -221,21 +221,27 @@ class CleanRoomsMLHook(AwsBaseHook):
         The account is asked of STS (one call, on the failure path only); if STS cannot be reached,
         the message does without it.
         """
+        where = f"region {self.client.meta.region_name}, connection {self.aws_conn_id!r}"
+        account = self.caller_account()
+        return where if account is None else f"account {account}, {where}"
+
+    def caller_account(self) -> str | None:
+        """
+        The account this hook's credentials are of, asked of STS (``GetCallerIdentity``, which needs
+        no permission); None if STS cannot be reached.
+        """
         from botocore.config import Config
 
-        region = self.client.meta.region_name
-        where = f"region {region}, connection {self.aws_conn_id!r}"
         try:
-            sts = self.get_session(region).client(
+            sts = self.get_session(self.client.meta.region_name).client(
                 "sts",
                 endpoint_url=self.conn_config.get_service_endpoint_url("sts"),
                 verify=self.verify,
                 config=Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5),
             )
-            account = sts.get_caller_identity()["Account"]
-        except Exception:  # only a message is at stake: say what is known without the account
-            return where
-        return f"account {account}, {where}"
+            return str(sts.get_caller_identity()["Account"])
+        except Exception:  # only a message or a check is at stake: the caller does without it
+            return None
 
     # -- any kind ------------------------------------------------------------------------------
 

@@ -21,9 +21,9 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 
 from airflow_cleanroomsml._compat import AirflowException, default_deferrable, mask_secret
 from airflow_cleanroomsml.arguments import ALL_KEYS, key_collection
-from airflow_cleanroomsml.json_safe import to_json_safe
+from airflow_cleanroomsml.json_safe import strings_in, to_json_safe
 from airflow_cleanroomsml.judging import holds
-from airflow_cleanroomsml.kinds import arn_region, camel_case, snake_case
+from airflow_cleanroomsml.kinds import MEMBERSHIP, arn_match, arn_region, camel_case, snake_case
 from airflow_cleanroomsml.operators.base import CleanRoomsMLWaitingOperator, persist_console_link
 from airflow_cleanroomsml.resource_tasks import settle_region
 from airflow_cleanroomsml.validation import InvalidArgumentError, check_request, service_model
@@ -39,6 +39,9 @@ RUN_TAG_KEYS = ("airflow:dag-id", "airflow:task-id", "airflow:run-id", "airflow:
 ACTIONS_IF_EXISTS = ("reattach", "fail", "start_new")
 """What ``action_if_exists`` may say to do with a resource an earlier try made."""
 
+
+UNMADE_ID = "00000000-0000-0000-0000-000000000000"
+"""The id of no resource: what :meth:`CleanRoomsMLStartOperator.check_read_allowed` asks for."""
 
 MAX_TAGS = 50
 """Tags AWS allows a resource (the service's documentation; the model's own maximum is 200)."""
@@ -310,6 +313,8 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             )
             self.created = earlier
         else:
+            if self.wait_for_completion:  # it reads what it makes: make sure it may, first
+                self.check_read_allowed(request, listed=self.action_if_exists != "start_new")
             self.created = self.create(request)
         persist_console_link(context, self, self.kind, self.created)
         if not self.wait_for_completion:
@@ -364,6 +369,52 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
                 )
             return reference
         return None
+
+    def check_read_allowed(self, request: Mapping[str, Any], listed: bool) -> None:
+        """
+        Before the create: fail if the role may not read what this task is about to make, rather
+        than make it and fail on its first read (IAM has no dry run for Clean Rooms ML).
+
+        A kind with a Get call is asked for one of its kind that does not exist, in the same
+        membership and account: ``AccessDeniedException`` fails the task naming the action, and any
+        other answer (``ResourceNotFoundException``) lets it go on. A kind read through its List has
+        been read so already when the task looked for an earlier try's (``listed``); else it is
+        listed once.
+
+        :raises botocore.exceptions.ClientError: ``AccessDeniedException``, as the service gave it.
+        """
+        from airflow_cleanroomsml.hooks.cleanroomsml import raised
+        from airflow_cleanroomsml.reading import Failure
+
+        kind = self.kind
+        if kind.get is None and listed:
+            return
+        fields = dict(request)
+        if kind.get is not None:
+            fields[kind.arn_member] = self.unmade_arn(request)
+        answer = self.hook.answer(kind, self.reference_of(fields))
+        if isinstance(answer, Failure) and answer.code == "AccessDeniedException":
+            raised(answer)
+
+    def unmade_arn(self, request: Mapping[str, Any]) -> str:
+        """
+        An ARN of the form this task's resource will have (its region, account and membership) that
+        no resource has: the nil UUID for its id. The account is that of an ARN in the request in
+        the same region and membership, or else the caller's (asked of STS).
+        """
+        kind = self.kind
+        region = self.hook.client.meta.region_name
+        membership = request.get(MEMBERSHIP) if kind.in_membership else None
+        parsed = [match for value in strings_in(request) if (match := arn_match(value)) is not None]
+        mine = [
+            match
+            for match in parsed
+            if match["region"] == region and (membership is None or match["membership"] == membership)
+        ]
+        account = mine[0]["account"] if mine else self.hook.caller_account() or "000000000000"
+        partition = mine[0]["partition"] if mine else "aws"
+        scope = f"membership/{membership}/" if membership else ""
+        return f"arn:{partition}:cleanrooms-ml:{region}:{account}:{scope}{kind.arn_segment}/{UNMADE_ID}"
 
     def difference(self, member: str, requested: Any, found: Any) -> str:
         """How a member of an existing resource differs from the request, for a message (secrets unshown)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
@@ -258,6 +258,8 @@ class CleanRoomsMLGetLatestTrainedModelOperator(AwsBaseOperator[CleanRoomsMLHook
     aws_hook_class = CleanRoomsMLHook
     template_fields: Sequence[str] = aws_template_fields("membership_identifier", "name")
     ui_color = "#66c3ff"
+    calls: ClassVar[tuple[str, ...]] = ("ListTrainedModels", "ListTrainedModelVersions")
+    """The API calls it makes: a class about no single resource declares them (for :mod:`..iam`)."""
 
     def __init__(self, *, membership_identifier: str, name: str, **kwargs: Any) -> None:
         kwargs.setdefault("multiple_outputs", True)  # each member an XCom of its own: latest.output["..."]

@@ -12,7 +12,12 @@ Service Authorization Reference for Clean Rooms ML, not this provider's:
   Cancel, Delete and Update; ``*`` for an action without resource types, such as most List calls);
 - ``cleanrooms-ml:TagResource`` on the new resource when a create or start request carries tags;
 - ``iam:PassRole`` on every role a request carries (``roleArn`` anywhere in it), with the context
-  key ``iam:PassedToService`` = ``cleanrooms-ml.amazonaws.com``.
+  key ``iam:PassedToService`` = ``cleanrooms-ml.amazonaws.com``;
+- ``cleanrooms:PassMembership`` on the membership of a call that takes a ``membershipIdentifier``,
+  and ``cleanrooms:PassCollaboration`` on the collaboration of one that takes a
+  ``collaborationIdentifier`` (:data:`PASSED`; "IAM behaviors for Clean Rooms ML Custom Models" in
+  the Clean Rooms user guide: the custom-model calls act on AWS Clean Rooms' membership or
+  collaboration for the caller).
 
 A policy is evaluated as IAM evaluates an identity policy alone: an explicit ``Deny`` wins, then an
 ``Allow`` is needed. Statements may use ``Action``/``NotAction`` and ``Resource``/``NotResource``
@@ -47,6 +52,12 @@ CONTEXT_KEYS = ("iam:PassedToService", "aws:RequestedRegion")
 """The condition keys the emulator gives each request."""
 OPERATORS = ("StringEquals", "StringLike", "StringNotEquals", "StringNotLike")
 STATEMENT_KEYS = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition")
+PASSED = {
+    "membershipIdentifier": ("cleanrooms:PassMembership", "membership"),
+    "collaborationIdentifier": ("cleanrooms:PassCollaboration", "collaboration"),
+}
+"""Request members that pass an AWS Clean Rooms resource to the call: the action it needs on it, and
+the resource type of the ``cleanrooms`` ARN it is authorized on."""
 
 AUTHORIZED_ON: dict[str, tuple[str, ...]] = {
     # Creates and starts: the resources their request names (required resource types).
@@ -126,6 +137,10 @@ def permissions_of(
         Permission("iam:PassRole", role_arn, (*context, ("iam:PassedToService", PASSED_TO_SERVICE)))
         for role_arn in _role_arns(request)
     ]
+    for member, (passing, resource_type) in PASSED.items():
+        if isinstance(request.get(member), str):
+            arn = f"arn:{partition(region)}:cleanrooms:{region}:{account_id}:{resource_type}"
+            needs.append(Permission(passing, f"{arn}/{request[member]}", context))
     return needs
 
 

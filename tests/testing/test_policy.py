@@ -32,6 +32,12 @@ def statement(actions, resources="*", effect="Allow", **extra):
     return {"Effect": effect, "Action": actions, "Resource": resources, **extra}
 
 
+def passing(emulator):
+    """What every custom-model call passes: the caller's AWS Clean Rooms membership."""
+    membership = f"arn:aws:cleanrooms:us-east-1:{ACCOUNT}:membership/{emulator.membership_id}"
+    return statement("cleanrooms:PassMembership", membership)
+
+
 def client(emulator):
     return boto3.client("cleanroomsml", endpoint_url=emulator.endpoint_url, region_name="us-east-1")
 
@@ -73,7 +79,7 @@ def test_without_a_policy_every_call_is_allowed(emulator):
 
 def test_a_call_the_policy_does_not_allow_is_answered_403_access_denied_naming_action_and_resource(emulator):
     model = emulator.register(TRAINED_MODELS, ["ACTIVE"])
-    emulator.policy = allow(statement("cleanrooms-ml:ListTrainedModels"))
+    emulator.policy = allow(statement("cleanrooms-ml:ListTrainedModels"), passing(emulator))
     crml = client(emulator)
     crml.list_trained_models(membershipIdentifier=emulator.membership_id)
     with pytest.raises(ClientError) as raised:
@@ -96,6 +102,7 @@ def test_resources_are_matched_with_wildcards_and_an_explicit_deny_wins(emulator
     emulator.policy = allow(
         statement("cleanrooms-ml:Get*", f"{membership}/trained-model/*"),
         statement("cleanrooms-ml:GetTrainedModel", other, effect="Deny"),
+        passing(emulator),
     )
     crml = client(emulator)
     crml.get_trained_model(membershipIdentifier=emulator.membership_id, trainedModelArn=one)
@@ -104,9 +111,46 @@ def test_resources_are_matched_with_wildcards_and_an_explicit_deny_wins(emulator
     assert denial(raised.value)[2].endswith("with an explicit deny in an identity-based policy")
 
 
+def test_a_call_that_takes_a_membership_or_collaboration_needs_to_pass_it(emulator):
+    model = emulator.register(TRAINED_MODELS, ["ACTIVE"])
+    crml = client(emulator)
+    emulator.policy = allow(statement("cleanrooms-ml:*"))
+    with pytest.raises(ClientError) as raised:
+        crml.get_trained_model(membershipIdentifier=emulator.membership_id, trainedModelArn=model)
+    membership = f"arn:aws:cleanrooms:us-east-1:{ACCOUNT}:membership/{emulator.membership_id}"
+    assert (
+        f"not authorized to perform: cleanrooms:PassMembership on resource: {membership} "
+        in (denial(raised.value)[2])
+    )
+    emulator.policy = allow(statement("cleanrooms-ml:*"), passing(emulator))
+    crml.get_trained_model(membershipIdentifier=emulator.membership_id, trainedModelArn=model)
+    collaboration = crml.get_trained_model(
+        membershipIdentifier=emulator.membership_id, trainedModelArn=model
+    )["collaborationIdentifier"]
+    with pytest.raises(ClientError) as raised:
+        crml.list_collaboration_trained_model_export_jobs(
+            collaborationIdentifier=collaboration, trainedModelArn=model
+        )
+    assert (
+        "not authorized to perform: cleanrooms:PassCollaboration on resource: arn:aws:cleanrooms:"
+        in (denial(raised.value)[2])
+    )
+    emulator.policy = allow(
+        statement("cleanrooms-ml:*"), passing(emulator), statement("cleanrooms:PassCollaboration")
+    )
+    crml.list_collaboration_trained_model_export_jobs(
+        collaborationIdentifier=collaboration, trainedModelArn=model
+    )
+    # The audience (lookalike) calls take neither: nothing to pass.
+    emulator.policy = allow(statement("cleanrooms-ml:*"))
+    crml.list_audience_models()
+
+
 def test_a_list_without_resource_types_needs_resource_star(emulator):
     membership = f"arn:aws:cleanrooms-ml:us-east-1:{ACCOUNT}:membership/{emulator.membership_id}"
-    emulator.policy = allow(statement("cleanrooms-ml:ListTrainedModels", f"{membership}/*"))
+    emulator.policy = allow(
+        statement("cleanrooms-ml:ListTrainedModels", f"{membership}/*"), passing(emulator)
+    )
     with pytest.raises(ClientError) as raised:
         client(emulator).list_trained_models(membershipIdentifier=emulator.membership_id)
     assert "cleanrooms-ml:ListTrainedModels on resource: * because" in denial(raised.value)[2]
@@ -129,16 +173,16 @@ def test_a_create_needs_its_action_on_what_it_names_tag_resource_for_tags_and_pa
         ([create, pass_role], "cleanrooms-ml:TagResource"),
         ([create, tag], "iam:PassRole"),
     ):
-        emulator.policy = allow(*granted)
+        emulator.policy = allow(*granted, passing(emulator))
         with pytest.raises(ClientError) as raised:
             crml.create_ml_input_channel(**request)
         assert f"not authorized to perform: {missing} on resource: " in denial(raised.value)[2]
     assert emulator.resources() == [("configured model algorithm association", association)]
 
-    emulator.policy = allow(create, tag, pass_role)
+    emulator.policy = allow(create, tag, pass_role, passing(emulator))
     arn = crml.create_ml_input_channel(**request)["mlInputChannelArn"]
     untagged = channel_request(emulator, association, name="untagged")
-    emulator.policy = allow(create, pass_role)  # no tags in the request: no TagResource
+    emulator.policy = allow(create, pass_role, passing(emulator))  # no tags in the request: no TagResource
     crml.create_ml_input_channel(**untagged)
     assert ("ML input channel", arn) in emulator.resources()
 
