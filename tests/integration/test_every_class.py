@@ -4,7 +4,9 @@ Every public operator and sensor class, in every mode, in every situation, throu
 The classes come from what the provider exports (``every_class.public_classes``), so a class no test
 runs cannot exist: one DAG run per mode and situation puts all of them through it against the
 emulator, and each task must end as its role says (``every_class.EXPECTED``): the task's state, the
-exception's type and what its message says.
+exception's type and what its message says. Every run is made under the least-privilege policy
+:mod:`airflow_cleanroomsml.iam` derives for its DAG's tasks, and no call may be refused: each class
+needs no more than it declares, in every mode and situation.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from airflow_cleanroomsml import iam
 from airflow_cleanroomsml.testing.kinds import (
     AUDIENCE_GENERATION_JOBS,
     CONFIGURED_AUDIENCE_MODELS,
@@ -206,7 +209,10 @@ def test_every_class_ends_each_situation_as_its_role_says(
     if outcome == "not found":
         emulator.faults.not_found_reads = 1000  # what the start operators create is never seen
     dags = importlib.import_module("tests.integration.dags.every_class_dags")
-    dag_run = getattr(dags, f"every_class_{mode}").test(run_conf={"cfg": cfg, "out": str(tmp_path)})
+    dag = getattr(dags, f"every_class_{mode}")
+    tasks = [iam.task_of(dag.dag_id, task) for task in dag.tasks]
+    emulator.policy = iam.report(tasks, lineage=False).policy()
+    dag_run = dag.test(run_conf={"cfg": cfg, "out": str(tmp_path)})
 
     wrong = {}
     for cls in classes:
@@ -221,3 +227,4 @@ def test_every_class_ends_each_situation_as_its_role_says(
         ):
             wrong[tid] = (got, recorded[:300])
     assert not wrong, f"{mode}/{outcome}: tasks that ended otherwise: {wrong}"
+    assert emulator.denied == [], f"{mode}/{outcome}: calls the derived policy does not allow"

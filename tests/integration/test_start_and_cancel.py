@@ -94,7 +94,7 @@ def test_start_and_wait_deferred(cleanroomsml_emulator):
     assert isinstance(deferred.value.trigger, CleanRoomsMLTrainedModelInferenceJobCompleteTrigger)
     assert deferred.value.trigger.cancel_on_kill is True
     calls_to_defer = cleanroomsml_emulator.calls
-    assert calls_to_defer[GET] == 0, "starting costs one List and one Start, no read"
+    assert calls_to_defer[GET] == 1, "starting costs a List, a Get of none (may it read?) and a Start"
     event = run_deferred(deferred.value)
     arn = operator.execute_complete(context(ti), event)
     assert ti.xcom[XCOM_JOB_DESCRIPTION_KEY]["status"] == "ACTIVE"
@@ -330,5 +330,6 @@ def test_a_sub_second_delay_is_honoured_alike_and_the_budget_is_counted_in_real_
         with pytest.raises(AirflowException, match="after 4 reads"):
             operator.execute(context())
     assert 0.6 <= time.monotonic() - started < 5, "four reads 0.2 s apart"
-    # The four reads of the wait, and one to push the final description.
-    assert cleanroomsml_emulator.calls[GET] == 4 + 1
+    # The check before the start that it may read, the four reads of the wait, and one to push the
+    # final description.
+    assert cleanroomsml_emulator.calls[GET] == 1 + 4 + 1
