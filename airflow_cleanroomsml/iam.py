@@ -599,7 +599,7 @@ def _python_calls(task: Task, result: Report) -> None:
     for name in sorted(task.code_names & set(_api_methods())):
         operation = _api_methods()[name]
         result.grants.append(Grant(action(operation), ANY, task.label, "Python code", "before", True))
-        for passing, _ in passes_of(operation):
+        for passing, _ in passes_of(operation):  # on *: a Python task's memberships are unknown
             result.grants.append(Grant(passing, ANY, task.label, "Python code", "before", True))
         passes = " (and iam:PassRole if it passes a role)" if role_paths(operation) else ""
         why = f"its Python code calls {name}{passes}; the ARNs it uses are known only when it runs"
@@ -630,6 +630,7 @@ def _values_at(value: Any, head: str, rest: list[str]) -> Iterator[Any]:
 def _resources(task: Task, need: Need, result: Report) -> list[str]:
     """The resources of one need of a task: literal ARNs, patterns (with a note), or ``*``."""
     if need.on == ANY:
+        result.note(task, need, ANY, "the action has no resource types: IAM grants it on * only")
         return [ANY]
     if need.on in ("@membership", "@collaboration"):
         return [_passed_resource(task, need, result)]
