@@ -5,8 +5,9 @@ The least-privilege policy of the example DAGs is exactly enough: every action i
 file. Here, the command's output is that policy; and taking any one action a task depends on out of
 a DAG's policy makes a task of that DAG fail with an error naming the action, before it creates
 anything: even the read of what a task is about to make is asked for before its create (IAM has no
-dry run; the start operators read one that does not exist first). The actions the ordinary run does not call are checked
-on their own path: a wait that gives up cancels the job, and without the Cancel action says so.
+dry run; the start operators read one that does not exist first). The actions the ordinary run
+does not call are checked on their own path: a wait that gives up cancels the job, and without the
+Cancel action says so.
 """
 
 from __future__ import annotations
