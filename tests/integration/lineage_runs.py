@@ -25,11 +25,13 @@ def main(out: Path) -> None:
     files = [
         str(EXAMPLE_DAGS / "example_cleanroomsml_pipeline.py"),
         str(EXAMPLE_DAGS / "example_cleanroomsml_lookalike.py"),
+        str(Path(__file__).parent / "dags" / "lineage_s3_seed.py"),
     ]
     policy = iam.policy_for(files, lineage=True).policy()
     sys.path.insert(0, os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     from example_cleanroomsml_lookalike import lookalike
     from example_cleanroomsml_pipeline import scoring, training
+    from lineage_s3_seed import s3_seed
 
     if version("apache-airflow").startswith("3.0."):
         # Airflow 3.0's dag.test() does not activate a DAG's assets (a DAG processor does), so a task
@@ -40,7 +42,7 @@ def main(out: Path) -> None:
     with CleanRoomsMLEmulator(step_seconds=0.2, reads_to_active=1, policy=policy) as emulator:
         os.environ.update(emulator.airflow_env("aws_default"))
         register_example_parents(emulator)
-        for dag in (training, scoring, lookalike):
+        for dag in (training, scoring, lookalike, s3_seed):
             before = emulator.resources()
             dag_run = dag.test()
             created = [resource for resource in emulator.resources() if resource not in before]

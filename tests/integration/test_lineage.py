@@ -38,7 +38,11 @@ def lineage(airflow_db, tmp_path_factory):
     out = tmp_path_factory.mktemp("lineage")
     folder = out / "dags"  # dag.test() parses its DAGs folder before every run: only these two files
     folder.mkdir()
-    for name in ("example_cleanroomsml_pipeline.py", "example_cleanroomsml_lookalike.py"):
+    for name in (
+        "example_cleanroomsml_pipeline.py",
+        "example_cleanroomsml_lookalike.py",
+        "lineage_s3_seed.py",
+    ):
         (folder / name).symlink_to(DAGS / name)
     events = out / "events.jsonl"
     env = {
@@ -94,6 +98,7 @@ def test_every_run_succeeds_under_the_policy_with_lineage_reads(lineage):
         ("example_cleanroomsml_training", "success"),
         ("example_cleanroomsml_scoring", "success"),
         ("example_cleanroomsml_lookalike", "success"),
+        ("lineage_s3_seed", "success"),
     ]
     assert runs["denied"] == [], "lineage's reads are in the policy the command prints with --lineage"
 
@@ -111,6 +116,7 @@ def test_complete_events_carry_exactly_what_each_task_read_and_made_and_chain_by
     (audience_model,) = made["example_cleanroomsml_lookalike"]["audience model"]
     (generation_job,) = made["example_cleanroomsml_lookalike"]["audience generation job"]
     (export,) = made["example_cleanroomsml_scoring"]["trained model export job"]
+    (seeded,) = made["lineage_s3_seed"]["audience generation job"]
     exported_as = export.split("'")[1]  # its key: "'<name>' of <trained model ARN>"
     audience_exports = sorted(
         key.split("'")[1] for key in made["example_cleanroomsml_lookalike"]["audience export job"]
@@ -143,6 +149,14 @@ def test_complete_events_carry_exactly_what_each_task_read_and_made_and_chain_by
             [resource(generation_job)],
         ),
     }
+    expected["lineage_s3_seed.segment_from_s3"] = (
+        [
+            resource(CONFIGURED_AUDIENCE_MODEL),
+            ("s3://example-seed-audiences", "seeds/converters.csv"),  # the seed, as OpenLineage names S3
+            resource(audience_model),
+        ],
+        [resource(seeded)],
+    )
     for size, name in zip(("10000", "50000"), audience_exports, strict=True):
         expected[f"example_cleanroomsml_lookalike.export_{size}"] = (
             [resource(generation_job)],
@@ -167,8 +181,9 @@ def test_complete_events_carry_exactly_what_each_task_read_and_made_and_chain_by
         assert from_the_runs <= made_so_far, f"{task} reads {from_the_runs - made_so_far} before it is made"
         links += len(from_the_runs)
         made_so_far |= set(outputs)
-    # channel -> train -> model -> score and export; channel -> score; audience model -> segment -> 2 exports
-    assert links == 7
+    # channel -> train -> model -> score and export; channel -> score; audience model -> segment -> 2
+    # exports; audience model -> the segment seeded from S3
+    assert links == 8
 
 
 def test_the_run_facet_says_what_was_made_and_its_status(lineage):
