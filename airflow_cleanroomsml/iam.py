@@ -594,8 +594,23 @@ def report(tasks: Iterable[Task], lineage: bool) -> Report:
     return result
 
 
+GENERIC_HOOK_METHODS = frozenset({"call", "read", "describe", "list_resources", "cancel", "delete", "wait"})
+"""The hook's methods that take an operation or a kind: which calls they make, code does not say."""
+
+
 def _python_calls(task: Task, result: Report) -> None:
-    """A Python task's hook calls, found by the API's method names its code uses (``*``: unknown ARNs)."""
+    """
+    A Python task's hook calls, found by the API's method names its code uses (``*``: unknown ARNs).
+    Calls through the hook's generic methods (``hook.call("GetTrainedModel", ...)``) are not found:
+    a note says so.
+    """
+    generic = sorted(task.code_names & GENERIC_HOOK_METHODS)
+    if generic and "CleanRoomsMLHook" in task.code_names:
+        why = (
+            f"its Python code uses the hook's {', '.join(generic)}, whose calls are known only when it "
+            "runs: grant their actions by hand"
+        )
+        result.note(task, Need("(not derived)", ANY, "Python code"), ANY, why)
     for name in sorted(task.code_names & set(_api_methods())):
         operation = _api_methods()[name]
         result.grants.append(Grant(action(operation), ANY, task.label, "Python code", "before", True))

@@ -121,6 +121,11 @@ from airflow_cleanroomsml.sensors.cleanroomsml import CleanRoomsMLMLInputChannel
 
 
 @task
+def read_generically():
+    CleanRoomsMLHook().call("GetTrainedModel", membershipIdentifier="m", trainedModelArn="x")
+
+
+@task
 def repoint():
     CleanRoomsMLHook().update_configured_audience_model(
         configured_audience_model_arn="{ACCOUNT}:configured-audience-model/c", audience_model_arn="x"
@@ -157,6 +162,7 @@ with DAG("policy_of_a_file", schedule=None, start_date=pendulum.datetime(2026, 1
     )
     CleanRoomsMLGetTrainedModelOperator.partial(task_id="describe_each").expand_kwargs(repoint())
     repoint()
+    read_generically()
 '''
 
 
@@ -212,6 +218,10 @@ def test_a_mapped_task_and_a_python_task_calling_the_hook_are_covered(found):
     assert ("cleanrooms-ml:StartAudienceExportJob", f"{ACCOUNT}:audience-generation-job/g1") in granted
     assert statement_for(policy, "cleanrooms-ml:UpdateConfiguredAudienceModel") == ["*"]
     assert any("its Python code calls update_configured_audience_model" in note for note in found.notes)
+    assert any(
+        note.startswith("policy_of_a_file.read_generically: ") and "uses the hook's call" in note
+        for note in found.notes
+    )
 
 
 def test_a_task_mapped_over_lists_of_arguments_takes_any_of_them_at_run_time(found):
