@@ -628,7 +628,7 @@ def _request_value(task: Task, path: str) -> list[Any]:
 
 
 def _values_at(value: Any, head: str, rest: list[str]) -> Iterator[Any]:
-    """As :func:`~airflow_cleanroomsml.lineage.values_at`, but a run-time value on the way is yielded."""
+    """As :func:`~airflow_cleanroomsml.json_safe.values_at`, but a run-time value on the way is yielded."""
     if value is None:
         return
     if isinstance(value, NotLiteral):

@@ -1,4 +1,7 @@
-"""Descriptions made JSON-safe for XCom: ISO-8601 timestamps with a timezone, no ``ResponseMetadata``."""
+"""
+JSON-like values: descriptions made JSON-safe for XCom (ISO-8601 timestamps with a timezone, no
+``ResponseMetadata``), and what a request holds at a member path.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,23 @@ def strings_in(value: Any) -> Iterator[str]:
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from strings_in(item)
+
+
+def values_at(holder: Any, path: str) -> Iterator[Any]:
+    """
+    The values at a member path of a request: ``a``, ``a.b`` (a member of a structure), ``a[]``
+    (each item of a list) or ``a[].b`` (a member of each item).
+    """
+    head, _, rest = path.partition(".")
+    name, each = head.removesuffix("[]"), head.endswith("[]")
+    value = holder.get(name) if isinstance(holder, dict) else None
+    if value is None:
+        return
+    for item in value if each and isinstance(value, list) else [value]:
+        if rest:
+            yield from values_at(item, rest)
+        else:
+            yield item
 
 
 def to_json_safe(value: Any) -> Any:

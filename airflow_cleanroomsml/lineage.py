@@ -29,10 +29,11 @@ import logging
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from airflow_cleanroomsml.json_safe import values_at
 from airflow_cleanroomsml.kinds import snake_case
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
 
     from airflow_cleanroomsml.kinds import ResourceKind
 
@@ -137,23 +138,6 @@ LINEAGE: dict[str, OperationLineage] = {
     ),
 }
 """What each create or start operation reads and makes, by operation name."""
-
-
-def values_at(holder: Any, path: str) -> Iterator[Any]:
-    """
-    The values at a member path of a request: ``a``, ``a.b`` (a member of a structure), ``a[]``
-    (each item of a list) or ``a[].b`` (a member of each item).
-    """
-    head, _, rest = path.partition(".")
-    name, each = head.removesuffix("[]"), head.endswith("[]")
-    value = holder.get(name) if isinstance(holder, dict) else None
-    if value is None:
-        return
-    for item in value if each and isinstance(value, list) else [value]:
-        if rest:
-            yield from values_at(item, rest)
-        else:
-            yield item
 
 
 def clean_rooms_dataset(arn: str) -> Named:

@@ -36,6 +36,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airflow_cleanroomsml.json_safe import values_at
 from airflow_cleanroomsml.kinds import MEMBERSHIP
 from airflow_cleanroomsml.testing.errors import ServiceError
 from airflow_cleanroomsml.testing.responses import partition
@@ -120,7 +121,7 @@ def permissions_of(
     context = (("aws:RequestedRegion", region),)
     if operation in AUTHORIZED_ON:
         paths = AUTHORIZED_ON[operation]
-        resources = [value for path in paths for value in _values_at(request, path) if isinstance(value, str)]
+        resources = [value for path in paths for value in values_at(request, path) if isinstance(value, str)]
     elif role in ("get", "cancel", "delete", "update") and isinstance(request.get(kind.arn_member), str):
         resources = [request[kind.arn_member]]
     else:
@@ -142,19 +143,6 @@ def permissions_of(
             arn = f"arn:{partition(region)}:cleanrooms:{region}:{account_id}:{resource_type}"
             needs.append(Permission(passing, f"{arn}/{request[member]}", context))
     return needs
-
-
-def _values_at(holder: Any, path: str) -> Iterator[Any]:
-    head, _, rest = path.partition(".")
-    name, each = head.removesuffix("[]"), head.endswith("[]")
-    value = holder.get(name) if isinstance(holder, dict) else None
-    if value is None:
-        return
-    for item in value if each and isinstance(value, list) else [value]:
-        if rest:
-            yield from _values_at(item, rest)
-        else:
-            yield item
 
 
 def _role_arns(value: Any) -> Iterator[str]:
