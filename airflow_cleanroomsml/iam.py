@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from airflow_cleanroomsml import kinds
 from airflow_cleanroomsml.json_safe import strings_in
-from airflow_cleanroomsml.kinds import ARN_MEMBERSHIP, MEMBERSHIP, snake_case
+from airflow_cleanroomsml.kinds import ARN_MEMBERSHIP, MEMBERSHIP, region_partition, snake_case
 from airflow_cleanroomsml.lineage import LINEAGE
 
 if TYPE_CHECKING:
@@ -742,7 +742,7 @@ def _partition(task: Task) -> str:
     region = _region(task)
     if region == ANY:
         return ANY
-    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    return region_partition(region)
 
 
 def _account(task: Task, membership: Any = None) -> str:

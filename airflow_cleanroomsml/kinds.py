@@ -111,6 +111,13 @@ def arn_match(value: object) -> re.Match[str] | None:
     return _compiled(ARN_PATTERN).fullmatch(value) if isinstance(value, str) else None
 
 
+def region_partition(region: str) -> str:
+    """The ARN partition of a region: ``aws``, ``aws-cn`` or ``aws-us-gov``."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
 def arn_region(value: object) -> str | None:
     """The region in a Clean Rooms ML ARN, or None if ``value`` is not one."""
     match = arn_match(value)

@@ -23,7 +23,14 @@ from airflow_cleanroomsml._compat import AirflowException, default_deferrable, m
 from airflow_cleanroomsml.arguments import ALL_KEYS, key_collection
 from airflow_cleanroomsml.json_safe import strings_in, to_json_safe
 from airflow_cleanroomsml.judging import holds
-from airflow_cleanroomsml.kinds import MEMBERSHIP, arn_match, arn_region, camel_case, snake_case
+from airflow_cleanroomsml.kinds import (
+    MEMBERSHIP,
+    arn_match,
+    arn_region,
+    camel_case,
+    region_partition,
+    snake_case,
+)
 from airflow_cleanroomsml.operators.base import CleanRoomsMLWaitingOperator, persist_console_link
 from airflow_cleanroomsml.resource_tasks import settle_region
 from airflow_cleanroomsml.validation import InvalidArgumentError, check_request, service_model
@@ -412,7 +419,7 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             if match["region"] == region and (membership is None or match["membership"] == membership)
         ]
         account = mine[0]["account"] if mine else self.hook.caller_account() or "000000000000"
-        partition = mine[0]["partition"] if mine else "aws"
+        partition = mine[0]["partition"] if mine else region_partition(region)
         scope = f"membership/{membership}/" if membership else ""
         return f"arn:{partition}:cleanrooms-ml:{region}:{account}:{scope}{kind.arn_segment}/{UNMADE_ID}"
 

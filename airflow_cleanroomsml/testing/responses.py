@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_cleanroomsml.kinds import MEMBERSHIP
+from airflow_cleanroomsml.kinds import region_partition as partition
 from airflow_cleanroomsml.testing.values import string_for
 
 if TYPE_CHECKING:
@@ -23,15 +24,6 @@ LIVE_MEMBERS = ("status", "statusDetails", "createTime", "updateTime")
 def timestamp(epoch: float) -> str:
     """An ISO-8601 timestamp as the service writes them (UTC, milliseconds, ``Z``)."""
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def partition(region: str) -> str:
-    """The ARN partition of a region."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 def render(resource: Resource, shape: Shape, now: float) -> dict[str, Any]:
