@@ -34,7 +34,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow_cleanroomsml.kinds import MEMBERSHIP
+from airflow_cleanroomsml.kinds import MEMBERSHIP, arn_match
 from airflow_cleanroomsml.testing.calls import add_resource, scripts_key, served
 from airflow_cleanroomsml.testing.errors import ERROR_CODES, ServiceError
 from airflow_cleanroomsml.testing.faults import Faults
@@ -274,7 +274,7 @@ class CleanRoomsMLEmulator:
         statuses: Iterable[str] | None = None,
         *,
         status_details: dict[str, str] | None = None,
-        membership_id: str = DEFAULT_MEMBERSHIP_ID,
+        membership_id: str | None = None,
         region: str | None = None,
         step_seconds: float | None = None,
         not_found_reads: int | None = None,
@@ -291,8 +291,10 @@ class CleanRoomsMLEmulator:
         :param statuses: The statuses it shows, in order. (default: the kind's ``started`` statuses)
         :param status_details: ``statusDetails`` shown with the last status (the ``statusCode``
             and ``message`` of a failure).
-        :param membership_id: The membership that holds it, for a kind in a membership.
-        :param region: The region it lives in. (default: the emulator's ``region``)
+        :param membership_id: The membership that holds it, for a kind in a membership. (default:
+            the one its ARN names, if given; else the emulator's ``membership_id``)
+        :param region: The region it lives in. (default: its ARN's, if given; else the emulator's
+            ``region``)
         :param step_seconds: Seconds per status; None moves one status per read (a Get of it, or
             a list page that shows it), which makes tests independent of time.
         :param not_found_reads: Reads that answer ``ResourceNotFoundException`` first
@@ -300,8 +302,23 @@ class CleanRoomsMLEmulator:
         :param attributes: Further members in the service's camelCase (``name``, ``environment``,
             its own ARN such as ``trainedModelArn=...`` to choose it…).
         :return: Its ARN, or its name for a kind without one.
+        :raises ValueError: When ``membership_id`` or ``region`` contradicts its ARN.
         """
-        fields = {MEMBERSHIP: membership_id} if MEMBERSHIP in emulated.kind.identity else {}
+        kind = emulated.kind
+        own = arn_match(attributes.get(kind.arn_member)) if kind.match_by == kind.arn_member else None
+        if own is not None:  # its ARN says where it lives: the membership and region given must agree
+            for given, named, what in (
+                (membership_id, own["membership"], "membership_id"),
+                (region, own["region"], "region"),
+            ):
+                if given is not None and named is not None and given != named:
+                    raise ValueError(
+                        f"{what}={given!r} contradicts its ARN {own[0]!r}, which names {named!r}."
+                    )
+            membership_id = membership_id or own["membership"]
+            region = region or own["region"]
+        membership_id = membership_id or DEFAULT_MEMBERSHIP_ID
+        fields = {MEMBERSHIP: membership_id} if MEMBERSHIP in kind.identity else {}
         fields.update(attributes)
         with self._state.lock:
             resource = add_resource(

@@ -502,3 +502,18 @@ def test_every_kind_reads_and_lists_in_its_response_shapes(emulator, emulated):
     listed.pop("ResponseMetadata")
     assert_valid_output(kind.list, listed)
     assert listed[kind.list_key]
+
+
+def test_a_resource_registered_by_its_arn_lives_in_the_membership_and_region_its_arn_names(emulator):
+    other = "11111111-2222-4333-8444-555555555555"
+    model = "aaaaaaaa-0000-4000-8000-000000000001"
+    arn = f"arn:aws:cleanrooms-ml:us-east-1:{ACCOUNT}:membership/{other}/trained-model/{model}"
+    assert emulator.register(TRAINED_MODELS, ["ACTIVE"], trainedModelArn=arn) == arn
+    crml = client(emulator)
+    assert crml.get_trained_model(membershipIdentifier=other, trainedModelArn=arn)["trainedModelArn"] == arn
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        crml.get_trained_model(membershipIdentifier=emulator.membership_id, trainedModelArn=arn)
+    with pytest.raises(ValueError, match="membership_id='00000000-0000-4000-8000-000000000001' contradicts"):
+        emulator.register(TRAINED_MODELS, trainedModelArn=arn, membership_id=emulator.membership_id)
+    with pytest.raises(ValueError, match="region='eu-west-1' contradicts"):
+        emulator.register(TRAINED_MODELS, trainedModelArn=arn, region="eu-west-1")
