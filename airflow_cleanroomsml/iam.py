@@ -44,6 +44,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from airflow_cleanroomsml import kinds
@@ -447,8 +448,10 @@ def task_of(dag_id: str, operator: Any) -> Task:
         expanded = getattr(getattr(operator, "expand_input", None), "value", {}) or {}
         if isinstance(expanded, dict):  # .expand(name=...): those arguments
             names: Iterable[str] = expanded
-        else:  # .expand_kwargs(...): any argument, from an XCom or a list of dicts
-            names = _argument_names(cls)
+        elif isinstance(expanded, list) and all(isinstance(item, dict) for item in expanded):
+            names = {name for item in expanded for name in item}  # .expand_kwargs([{...}, ...])
+        else:  # .expand_kwargs(an XCom): any argument .partial() does not give (Airflow refuses both)
+            names = _argument_names(cls) - set(arguments)
         arguments.update({name: NotLiteral("an argument the mapped task expands") for name in names})
     else:
         cls = type(operator)
@@ -618,7 +621,8 @@ def _python_calls(task: Task, result: Report) -> None:
             result.grants.append(Grant(passing, ANY, task.label, "Python code", "before", True))
         passes = " (and iam:PassRole if it passes a role)" if role_paths(operation) else ""
         why = f"its Python code calls {name}{passes}; the ARNs it uses are known only when it runs"
-        result.note(task, Need(action(operation), ANY, "Python code"), ANY, why)
+        for granted in (action(operation), *(passing for passing, _ in passes_of(operation))):
+            result.note(task, Need(granted, ANY, "Python code"), ANY, why)
 
 
 def _request_value(task: Task, path: str) -> list[Any]:
@@ -697,7 +701,10 @@ def _passed_resource(task: Task, need: Need, result: Report) -> str:
         return pattern
     membership = _membership(task)
     if isinstance(membership, str):
-        return f"arn:{partition}:cleanrooms:{region}:{_account(task, membership)}:membership/{membership}"
+        arn = f"arn:{partition}:cleanrooms:{region}:{_account(task, membership)}:membership/{membership}"
+        if ANY in arn:
+            result.note(task, need, arn, "its region or account is known only at run time")
+        return arn
     pattern = f"arn:{partition}:cleanrooms:{region}:{_account(task)}:membership/{ANY}"
     result.note(task, need, pattern, f"its membership is {membership.why}")
     return pattern
@@ -773,17 +780,24 @@ def _pattern(task: Task, segment: str, membership: Any, own: bool) -> str:
 def dag_tasks(paths: Sequence[str], dag_ids: Sequence[str] = ()) -> tuple[list[Task], list[str]]:
     """The tasks of the DAGs in the files under ``paths`` (or only ``dag_ids``), and import errors."""
     tasks: list[Task] = []
-    errors: list[str] = []
+    errors: list[str] = [f"{path}: no such file or folder" for path in paths if not Path(path).exists()]
+    seen: set[str] = set()
     for name in ("airflow.dag_processing.dagbag", "airflow.models.dagbag"):  # "Filling up the DagBag..."
         logging.getLogger(name).setLevel(logging.WARNING)
     for path in paths:
+        if not Path(path).exists():
+            continue
         with contextlib.redirect_stdout(sys.stderr):  # what DAG files print is not the policy
             bag = _dag_bag(path)
         errors += [f"{file}: {error}" for file, error in bag.import_errors.items()]
+        seen.update(bag.dags)
         for dag_id in sorted(bag.dags):
             if dag_ids and dag_id not in dag_ids:
                 continue
             tasks += [task_of(dag_id, operator) for operator in bag.dags[dag_id].tasks]
+    errors += [
+        f"--dag-id {dag_id}: no such DAG in {', '.join(paths)}" for dag_id in dag_ids if dag_id not in seen
+    ]
     return tasks, errors
 
 
@@ -803,7 +817,7 @@ def policy_for(paths: Sequence[str], dag_ids: Sequence[str] = (), lineage: bool 
     """The report (policy, grants, notes) for the DAG files under ``paths``; raises on import errors."""
     tasks, errors = dag_tasks(paths, dag_ids)
     if errors:
-        raise ValueError("DAG files failed to import:\n" + "\n".join(errors))
+        raise ValueError("No policy: the DAGs asked for could not be read:\n" + "\n".join(errors))
     return report(tasks, lineage_installed() if lineage is None else lineage)
 
 
@@ -886,6 +900,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     print(json.dumps(found.policy(), indent=2))
+    if not found.grants:
+        print("# No task of this provider's in those DAGs: the policy grants nothing.", file=sys.stderr)
     with_lineage = lineage_installed() if args.lineage is None else args.lineage
     print(
         f"# Lineage reads {'included' if with_lineage else 'left out'} (--lineage / --no-lineage).",

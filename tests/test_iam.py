@@ -160,7 +160,9 @@ with DAG("policy_of_a_file", schedule=None, start_date=pendulum.datetime(2026, 1
         [{{"name": "c", "audience_generation_job_arn": "{ACCOUNT}:audience-generation-job/g2",
            "audience_size": {{"type": "ABSOLUTE", "value": 1}}}}]
     )
-    CleanRoomsMLGetTrainedModelOperator.partial(task_id="describe_each").expand_kwargs(repoint())
+    CleanRoomsMLGetTrainedModelOperator.partial(
+        task_id="describe_each", membership_identifier="{MEMBERSHIP_ID}"
+    ).expand_kwargs(repoint())
     repoint()
     read_generically()
 '''
@@ -241,16 +243,21 @@ def test_a_task_mapped_over_lists_of_arguments_takes_any_of_them_at_run_time(fou
     assert statement_for(found.policy(), "cleanrooms-ml:StartAudienceExportJob") == [
         "arn:*:cleanrooms-ml:*:*:audience-generation-job/*"
     ]
+    # What .partial() gives literally stays literal: an XCom's kwargs may not override it.
+    granted = {(g.action, g.resource) for g in found.grants if g.task == "policy_of_a_file.describe_each"}
+    assert ("cleanrooms:PassMembership", f"arn:*:cleanrooms:*:*:{M}") in granted
 
 
 def test_the_membership_a_task_passes_is_its_literal_one_or_a_pattern(found):
     granted = {(g.task, g.resource) for g in found.grants if g.action == "cleanrooms:PassMembership"}
     literal = f"arn:aws:cleanrooms:us-east-1:123456789012:{M}"
     assert ("policy_of_a_file.score", literal) in granted
-    assert ("policy_of_a_file.describe_each", "arn:*:cleanrooms:*:*:membership/*") in granted
-    assert statement_for(found.policy(), "cleanrooms:PassMembership") == ["arn:*:cleanrooms:*:*:membership/*"]
+    assert ("policy_of_a_file.describe_each", f"arn:*:cleanrooms:*:*:{M}") in granted
+    assert statement_for(found.policy(), "cleanrooms:PassMembership") == [f"arn:*:cleanrooms:*:*:{M}"]
     assert any(
-        note.startswith("policy_of_a_file.describe_each: cleanrooms:PassMembership") for note in found.notes
+        note.startswith("policy_of_a_file.describe_each: cleanrooms:PassMembership")
+        and "its region or account is known only at run time" in note
+        for note in found.notes
     )
 
 
@@ -277,6 +284,21 @@ def test_a_dag_file_that_fails_to_import_fails_the_command_naming_it(tmp_path, c
     (tmp_path / "broken_dag.py").write_text("from airflow import DAG\nraise RuntimeError('boom')\n")
     assert iam.main([str(tmp_path)]) == 1
     assert re.search(r"broken_dag\.py.*boom", capsys.readouterr().err, re.S)
+
+
+def test_a_path_or_dag_id_that_names_nothing_fails_the_command_naming_it(tmp_path, capsys):
+    assert iam.main([str(tmp_path / "nowhere")]) == 1
+    assert "nowhere: no such file or folder" in capsys.readouterr().err
+    (tmp_path / "plain_dag.py").write_text(
+        "import pendulum\nfrom airflow import DAG\n"
+        "DAG('plain', schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz='UTC'))\n"
+    )
+    assert iam.main([str(tmp_path), "--dag-id", "typo"]) == 1
+    assert "--dag-id typo: no such DAG" in capsys.readouterr().err
+    assert iam.main([str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["Statement"] == []
+    assert "No task of this provider's in those DAGs" in err
 
 
 def test_the_table_option_prints_the_table(capsys):

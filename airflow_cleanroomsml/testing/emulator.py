@@ -46,6 +46,7 @@ from airflow_cleanroomsml.testing.server import Handler, QuietServer, Router
 from airflow_cleanroomsml.testing.sts import ASSUME_ROLE
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Iterable, Mapping
 
 GET = "GetTrainedModelInferenceJob"
@@ -82,7 +83,8 @@ class CleanRoomsMLEmulator:
         connection's ``role_arn`` here with ``service_config.sts.endpoint_url``. (default: 3600)
     :param kinds: The kinds it serves. (default: every kind this provider knows, and the parents
         their requests name)
-    :param policy: An IAM identity policy (a mapping, or its JSON text) that every call must be
+    :param policy: An IAM identity policy (a mapping, its JSON text, or a ``pathlib.Path`` of its
+        file) that every call must be
         allowed by, as the caller's role's policy in AWS: a call it does not allow is answered
         ``AccessDeniedException`` (HTTP 403) naming the action and resource
         (:mod:`~airflow_cleanroomsml.testing.policy`). (default: None, every call is allowed)
@@ -100,7 +102,7 @@ class CleanRoomsMLEmulator:
         credential_lifetime: float = 3600.0,
         reads_to_active: int | None = None,
         kinds: Iterable[EmulatedKind] = EMULATED_KINDS,
-        policy: Mapping[str, Any] | str | None = None,
+        policy: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     ) -> None:
         self._address = (host, port)
         kinds = tuple(kinds)
@@ -236,7 +238,7 @@ class CleanRoomsMLEmulator:
             return None if self._state.policy is None else dict(self._state.policy.document)
 
     @policy.setter
-    def policy(self, document: Mapping[str, Any] | str | None) -> None:
+    def policy(self, document: Mapping[str, Any] | str | os.PathLike[str] | None) -> None:
         parsed = None if document is None else Policy(document)
         with self._state.lock:
             self._state.policy = parsed

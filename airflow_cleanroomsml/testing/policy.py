@@ -31,9 +31,11 @@ needs no permission in AWS either).
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_cleanroomsml.json_safe import values_at
@@ -214,12 +216,22 @@ class Policy:
     """
     An IAM identity policy document, checked when it is given and evaluated as IAM would.
 
-    :param document: The policy: a mapping, or its JSON text.
+    :param document: The policy: a mapping, its JSON text, or the path of a file holding it.
     :raises ValueError: When it is not a policy, or uses what the emulator does not evaluate.
     """
 
-    def __init__(self, document: Mapping[str, Any] | str) -> None:
-        parsed = json.loads(document) if isinstance(document, str) else document
+    def __init__(self, document: Mapping[str, Any] | str | os.PathLike[str]) -> None:
+        if isinstance(document, os.PathLike):
+            document = Path(document).read_text()
+        parsed: Any = document
+        if isinstance(document, str):
+            try:
+                parsed = json.loads(document)
+            except json.JSONDecodeError as error:
+                raise ValueError(
+                    f"A policy is a mapping, its JSON text or a pathlib.Path of its file; "
+                    f"{document[:60]!r} is not JSON ({error})."
+                ) from error
         if not isinstance(parsed, dict) or "Statement" not in parsed:
             raise ValueError("A policy is a JSON object with a Statement (one statement or a list).")
         statements = parsed["Statement"]

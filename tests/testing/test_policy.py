@@ -302,3 +302,12 @@ def test_the_command_line_refuses_a_policy_it_cannot_evaluate(tmp_path):
     assert result.returncode == 2
     assert "Resource (or NotResource)" in result.stderr
     assert time.monotonic() - started < 60
+
+
+def test_a_policy_may_be_given_as_its_file_and_text_that_is_not_json_is_refused_clearly(emulator, tmp_path):
+    document = allow(statement("cleanrooms-ml:*"))
+    (tmp_path / "policy.json").write_text(json.dumps(document))
+    emulator.policy = tmp_path / "policy.json"
+    assert emulator.policy == document
+    with pytest.raises(ValueError, match=r"'/etc/policy.json' is not JSON"):
+        Policy("/etc/policy.json")
