@@ -34,25 +34,22 @@ def client(emulator, **config):
     )
 
 
-def prefix(emulator):
-    return f"arn:aws:cleanrooms-ml:us-east-1:{ACCOUNT}:membership/{emulator.membership_id}"
+def prefix(emulator, region="us-east-1"):
+    return f"arn:aws:cleanrooms-ml:{region}:{ACCOUNT}:membership/{emulator.membership_id}"
 
 
-def register_inputs(emulator, region=None):
-    """The ACTIVE trained model and ML input channel that start_request names."""
+def register_inputs(emulator, region="us-east-1"):
+    """The ACTIVE trained model and ML input channel that start_request names (in ``region``)."""
     emulator.register(
-        TRAINED_MODELS, ["ACTIVE"], trainedModelArn=f"{prefix(emulator)}/trained-model/m", region=region
+        TRAINED_MODELS, ["ACTIVE"], trainedModelArn=f"{prefix(emulator, region)}/trained-model/m"
     )
     emulator.register(
-        ML_INPUT_CHANNELS,
-        ["ACTIVE"],
-        mlInputChannelArn=f"{prefix(emulator)}/ml-input-channel/c",
-        region=region,
+        ML_INPUT_CHANNELS, ["ACTIVE"], mlInputChannelArn=f"{prefix(emulator, region)}/ml-input-channel/c"
     )
 
 
-def start_request(emulator, **overrides):
-    prefix_ = prefix(emulator)
+def start_request(emulator, region="us-east-1", **overrides):
+    prefix_ = prefix(emulator, region)
     return {
         "membershipIdentifier": emulator.membership_id,
         "name": "job",
@@ -462,7 +459,7 @@ def test_a_call_signed_for_another_region_does_not_find_the_resource(emulator):
     with pytest.raises(ClientError, match=r"ResourceNotFoundException.*not found in eu-west-1"):
         elsewhere.start_trained_model_inference_job(**start_request(emulator))  # its model is in us-east-1
     register_inputs(emulator, region="eu-west-1")
-    started = elsewhere.start_trained_model_inference_job(**start_request(emulator))
+    started = elsewhere.start_trained_model_inference_job(**start_request(emulator, region="eu-west-1"))
     assert ":cleanrooms-ml:eu-west-1:" in started["trainedModelInferenceJobArn"], "made where it was asked"
 
 
