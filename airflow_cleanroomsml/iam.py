@@ -9,8 +9,8 @@ service requires of each call comes from its Service Authorization Reference:
 
 - ``cleanrooms-ml:<Operation>`` for each call, on the resources the reference lists for it (a
   resource's own ARN for its Get, Cancel and Delete; for a create or start, the resources its
-  request names, :data:`AUTHORIZED_ON`; ``*`` for the actions without resource types, such as most
-  List calls);
+  request names, :data:`..authorization.AUTHORIZED_ON`; ``*`` for the actions without resource
+  types, such as most List calls);
 - ``cleanrooms-ml:TagResource`` on the new resource for a create or start whose request carries
   tags: the provider always tags what it creates with the task instance (the reattach key);
 - ``iam:PassRole`` on each role a request carries (``roleArn`` members, found in the service
@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from airflow_cleanroomsml import kinds
+from airflow_cleanroomsml.authorization import AUTHORIZED_ON, PASSED, PASSED_TO_SERVICE, SERVICE
 from airflow_cleanroomsml.json_safe import strings_in
 from airflow_cleanroomsml.kinds import ARN_MEMBERSHIP, MEMBERSHIP, region_partition, snake_case
 from airflow_cleanroomsml.lineage import LINEAGE
@@ -57,37 +58,10 @@ if TYPE_CHECKING:
 
     from airflow_cleanroomsml.kinds import ResourceKind as Kind
 
-SERVICE = "cleanrooms-ml"
-PASSED_TO_SERVICE = "cleanrooms-ml.amazonaws.com"
 ANY = "*"
 
-AUTHORIZED_ON: dict[str, tuple[str, ...]] = {
-    "CreateMLInputChannel": ("configuredModelAlgorithmAssociations[]",),
-    "CreateTrainedModel": ("configuredModelAlgorithmAssociationArn",),
-    "StartTrainedModelInferenceJob": (
-        "configuredModelAlgorithmAssociationArn",
-        "dataSource.mlInputChannelArn",
-        "trainedModelArn",
-    ),
-    "StartTrainedModelExportJob": ("trainedModelArn",),
-    "CreateAudienceModel": ("trainingDatasetArn",),
-    "StartAudienceGenerationJob": ("configuredAudienceModelArn",),
-    "StartAudienceExportJob": ("audienceGenerationJobArn",),
-    "UpdateConfiguredAudienceModel": ("configuredAudienceModelArn", "audienceModelArn"),
-    "ListCollaborationTrainedModelExportJobs": ("trainedModelArn",),
-    "ListAudienceExportJobs": ("audienceGenerationJobArn",),
-    "ListAudienceGenerationJobs": ("configuredAudienceModelArn",),
-}
-"""Where an operation's resources are, by request member path, when they are not its resource's own
-ARN (a Get, Cancel or Delete) or ``*`` (a List without resource types): from the resource types the
-Service Authorization Reference gives each action."""
-
-PASSED: dict[str, tuple[str, str]] = {
-    MEMBERSHIP: ("cleanrooms:PassMembership", "@membership"),
-    "collaborationIdentifier": ("cleanrooms:PassCollaboration", "@collaboration"),
-}
-"""Request members that pass an AWS Clean Rooms resource to a call: the action the caller needs on
-it, and where that resource is (:attr:`Need.on`)."""
+PASSES_ON = {"membership": "@membership", "collaboration": "@collaboration"}
+"""Where the AWS Clean Rooms resource a call passes is (:attr:`Need.on`), by its resource type."""
 
 # Where a need's resource is (Need.on), besides a request member path.
 NEW = "@new"
@@ -177,7 +151,11 @@ def passes_of(operation: str) -> tuple[tuple[str, str], ...]:
     if not has_operation(operation):
         return ()
     members = service_model().operation_model(operation).input_shape.members
-    return tuple(passed for member, passed in PASSED.items() if member in members)
+    return tuple(
+        (passing, PASSES_ON[resource_type])
+        for member, (passing, resource_type) in PASSED.items()
+        if member in members
+    )
 
 
 def _call_needs(cls: type) -> tuple[Need, ...]:

@@ -41,8 +41,9 @@ def test_every_call_that_takes_a_membership_or_collaboration_passes_it_with_the_
             if not need.action.startswith("cleanrooms-ml:"):
                 continue
             members = service_model().operation_model(need.action.partition(":")[2]).input_shape.members
-            for member, (passing, on) in iam.PASSED.items():
+            for member, (passing, resource_type) in iam.PASSED.items():
                 if member in members:
+                    on = iam.PASSES_ON[resource_type]
                     assert need._replace(action=passing, on=on) in needs, (cls.__name__, need)
     assert iam.passes_of("GetTrainedModel") == (("cleanrooms:PassMembership", "@membership"),)
     assert iam.passes_of("ListCollaborationTrainedModelExportJobs") == (

@@ -8,16 +8,16 @@ naming the action and the resource, in IAM's words. What a call needs is the ser
 Service Authorization Reference for Clean Rooms ML, not this provider's:
 
 - the action named after the operation (``cleanrooms-ml:GetTrainedModel``), on each resource of
-  the types the reference lists for it (:data:`AUTHORIZED_ON`; a resource's own ARN for its Get,
-  Cancel, Delete and Update; ``*`` for an action without resource types, such as most List calls);
+  the types the reference lists for it (:data:`..authorization.AUTHORIZED_ON`; a resource's own
+  ARN for its Get, Cancel, Delete and Update; ``*`` for an action without resource types, such as
+  most List calls);
 - ``cleanrooms-ml:TagResource`` on the new resource when a create or start request carries tags;
 - ``iam:PassRole`` on every role a request carries (``roleArn`` anywhere in it), with the context
   key ``iam:PassedToService`` = ``cleanrooms-ml.amazonaws.com``;
 - ``cleanrooms:PassMembership`` on the membership of a call that takes a ``membershipIdentifier``,
   and ``cleanrooms:PassCollaboration`` on the collaboration of one that takes a
-  ``collaborationIdentifier`` (:data:`PASSED`; "IAM behaviors for Clean Rooms ML Custom Models" in
-  the Clean Rooms user guide: the custom-model calls act on AWS Clean Rooms' membership or
-  collaboration for the caller).
+  ``collaborationIdentifier`` (:data:`..authorization.PASSED`; "IAM behaviors for Clean Rooms ML
+  Custom Models" in the Clean Rooms user guide).
 
 A policy is evaluated as IAM evaluates an identity policy alone: an explicit ``Deny`` wins, then an
 ``Allow`` is needed. Statements may use ``Action``/``NotAction`` and ``Resource``/``NotResource``
@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from airflow_cleanroomsml.authorization import AUTHORIZED_ON, PASSED, PASSED_TO_SERVICE, SERVICE
 from airflow_cleanroomsml.json_safe import values_at
 from airflow_cleanroomsml.kinds import MEMBERSHIP
 from airflow_cleanroomsml.testing.errors import ServiceError
@@ -49,46 +50,10 @@ if TYPE_CHECKING:
     from airflow_cleanroomsml.testing.kinds import EmulatedKind
     from airflow_cleanroomsml.testing.lifecycle import State
 
-SERVICE = "cleanrooms-ml"
-PASSED_TO_SERVICE = "cleanrooms-ml.amazonaws.com"
 CONTEXT_KEYS = ("iam:PassedToService", "aws:RequestedRegion")
 """The condition keys the emulator gives each request."""
 OPERATORS = ("StringEquals", "StringLike", "StringNotEquals", "StringNotLike")
 STATEMENT_KEYS = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition")
-PASSED = {
-    "membershipIdentifier": ("cleanrooms:PassMembership", "membership"),
-    "collaborationIdentifier": ("cleanrooms:PassCollaboration", "collaboration"),
-}
-"""Request members that pass an AWS Clean Rooms resource to the call: the action it needs on it, and
-the resource type of the ``cleanrooms`` ARN it is authorized on."""
-
-AUTHORIZED_ON: dict[str, tuple[str, ...]] = {
-    # Creates and starts: the resources their request names (required resource types).
-    "CreateMLInputChannel": ("configuredModelAlgorithmAssociations[]",),
-    "CreateTrainedModel": ("configuredModelAlgorithmAssociationArn",),
-    "StartTrainedModelInferenceJob": (
-        "configuredModelAlgorithmAssociationArn",
-        "dataSource.mlInputChannelArn",
-        "trainedModelArn",
-    ),
-    "StartTrainedModelExportJob": ("trainedModelArn",),
-    "CreateAudienceModel": ("trainingDatasetArn",),
-    "CreateConfiguredAudienceModel": ("audienceModelArn",),
-    "StartAudienceGenerationJob": ("configuredAudienceModelArn",),
-    "StartAudienceExportJob": ("audienceGenerationJobArn",),
-    "CreateConfiguredModelAlgorithmAssociation": ("configuredModelAlgorithmArn",),
-    "CreateConfiguredModelAlgorithm": (),
-    "CreateTrainingDataset": (),
-    # Lists with a resource type: the resource the request names (all others: "*").
-    "ListCollaborationTrainedModelExportJobs": ("trainedModelArn",),
-    "ListAudienceExportJobs": ("audienceGenerationJobArn",),
-    "ListAudienceGenerationJobs": ("configuredAudienceModelArn",),
-    # An update names the audience model it points at, besides its own ARN.
-    "UpdateConfiguredAudienceModel": ("configuredAudienceModelArn", "audienceModelArn"),
-}
-"""The request members holding the resources each operation is authorized against, where that is
-not simply the resource's own ARN (Get, Cancel, Delete) or ``*`` (List): from the Service
-Authorization Reference's resource types of each action."""
 
 
 @dataclass(frozen=True)
