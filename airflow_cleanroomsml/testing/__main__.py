@@ -246,7 +246,14 @@ def main(argv: list[str] | None = None) -> int:
             emulator.script_next(
                 scripted.emulated, scripted.statuses or [], status_details=scripted.status_details
             )
-        stopped.wait()
+        if args.policy is not None:
+            print("IAM policy enforced: each call it refuses is printed on stderr", flush=True)
+        reported = 0
+        while not stopped.wait(0.2):  # refusals, as they happen: the process's only other output
+            denied = emulator.denied
+            for action, resource in denied[reported:]:
+                print(json.dumps({"denied": action, "resource": resource}), file=sys.stderr, flush=True)
+            reported = len(denied)
     return 0
 
 

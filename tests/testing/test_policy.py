@@ -275,6 +275,7 @@ def test_the_command_line_enforces_a_policy_file(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "airflow_cleanroomsml.testing", "--policy", str(policy)],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
@@ -284,6 +285,10 @@ def test_the_command_line_enforces_a_policy_file(tmp_path):
         with pytest.raises(ClientError) as raised:
             crml.list_training_datasets()
         assert denial(raised.value)[:2] == (403, "AccessDeniedException")
+        printed = [process.stdout.readline() for _ in range(2)]
+        assert printed[1].startswith("IAM policy enforced")
+        refusal = next(line for line in iter(process.stderr.readline, "") if line.startswith("{"))
+        assert json.loads(refusal) == {"denied": "cleanrooms-ml:ListTrainingDatasets", "resource": "*"}
     finally:
         process.terminate()
         process.wait(timeout=10)
