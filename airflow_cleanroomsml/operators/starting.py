@@ -401,6 +401,14 @@ class CleanRoomsMLStartOperator(CleanRoomsMLWaitingOperator):
             fields[kind.arn_member] = self.unmade_arn(request)
         answer = self.hook.answer(kind, self.reference_of(fields))
         if isinstance(answer, Failure) and answer.code == "AccessDeniedException":
+            self.log.error(
+                "Nothing started: the role may not read the %s this task would start and wait for "
+                "(%s, asked before the start). Grant what the error below names (python -m "
+                "airflow_cleanroomsml.iam prints the policy), or start it without waiting "
+                "(wait_for_completion=False).",
+                kind.name,
+                answer.operation,
+            )
             raised(answer)
 
     def unmade_arn(self, request: Mapping[str, Any]) -> str:
